@@ -1,0 +1,1 @@
+"""solarb operator: kopf handlers reconciling ArbStrategy and VenueAdapter resources."""

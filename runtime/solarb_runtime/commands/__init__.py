@@ -1,0 +1,1 @@
+"""`solarb` subcommands, one module each, registered in `solarb_runtime.cli.COMMAND_MODULES`."""

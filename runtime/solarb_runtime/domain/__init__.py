@@ -1,0 +1,1 @@
+"""Domain types shared by every layer: keys, amounts, quotes, errors."""

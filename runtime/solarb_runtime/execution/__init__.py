@@ -1,0 +1,1 @@
+"""Executors: shadow, paper, dry-run and live (RPC, Jito, flash)."""

@@ -1,0 +1,1 @@
+"""Journal: durable JSONL records and session summaries."""

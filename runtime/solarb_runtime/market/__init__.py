@@ -1,0 +1,1 @@
+"""Market state: latest decoded pool states, token graph and the Redis hot-state mirror."""

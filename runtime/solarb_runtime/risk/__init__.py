@@ -1,0 +1,1 @@
+"""Guards that block decisions and trip the strategy down to shadow."""

@@ -1,0 +1,1 @@
+"""Sources of account and slot updates: sim, replay, rpc, redis."""

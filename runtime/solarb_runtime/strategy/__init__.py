@@ -1,0 +1,1 @@
+"""Finding and sizing: two-leg edges, n-hop cycles, exact EV-maximising sizer."""
