@@ -128,6 +128,14 @@ class Venue(Protocol[S]):
         """Price of one atom of `mint_a` in atoms of `mint_b`, before fees."""
         ...
 
+    def state_to_json(self, state: S) -> dict[str, object]:
+        """The state as `solarb decode` prints it (keys base58, integers as JSON numbers)."""
+        ...
+
+    def state_from_json(self, doc: Mapping[str, object]) -> S:
+        """Inverse of `state_to_json`; raises DecodeError naming the bad field."""
+        ...
+
     def swap_instruction(
         self,
         state: S,
