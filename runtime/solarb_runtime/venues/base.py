@@ -128,6 +128,14 @@ class Venue(Protocol[S]):
         """Price of one atom of `mint_a` in atoms of `mint_b`, before fees."""
         ...
 
+    def apply(self, state: S, quote: Quote) -> S:
+        """The state the program leaves after executing `quote` (used by the sim and paper fills)."""
+        ...
+
+    def encode(self, state: S) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:
+        """Raw accounts that decode back to `state` (primary, dependencies): the sim's output."""
+        ...
+
     def state_to_json(self, state: S) -> dict[str, object]:
         """The state as `solarb decode` prints it (keys base58, integers as JSON numbers)."""
         ...

@@ -58,7 +58,9 @@ class TransferFee:
             return 0
         if self.basis_points == ONE_IN_BASIS_POINTS:
             return post_fee_amount + self.maximum_fee
-        raw = div_ceil(post_fee_amount * ONE_IN_BASIS_POINTS, ONE_IN_BASIS_POINTS - self.basis_points)
+        raw = div_ceil(
+            post_fee_amount * ONE_IN_BASIS_POINTS, ONE_IN_BASIS_POINTS - self.basis_points
+        )
         if raw - post_fee_amount >= self.maximum_fee:
             return post_fee_amount + self.maximum_fee
         return raw
