@@ -51,7 +51,7 @@ class OutOfSuppliedRange(QuoteError):
 
 
 class AmountOutOfRange(QuoteError):
-    """An amount is zero, negative, or past u64, or an intermediate overflows the program's width."""
+    """An amount is zero, negative or past u64, or an intermediate overflows the program."""
 
 
 class UnsupportedPool(VenueError):
@@ -129,7 +129,7 @@ class Venue(Protocol[S]):
         ...
 
     def apply(self, state: S, quote: Quote) -> S:
-        """The state the program leaves after executing `quote` (used by the sim and paper fills)."""
+        """The state the program leaves after executing `quote` (sim and paper fills)."""
         ...
 
     def encode(self, state: S) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:
