@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for name in COMMAND_MODULES:
-        module: _Command = importlib.import_module(f"solarb_runtime.commands.{name}")  # type: ignore[assignment]
+        module: _Command = importlib.import_module(f"solarb_runtime.commands.{name}")
         module.register(subparsers)
     return parser
 
