@@ -14,7 +14,7 @@ export GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 build() { # name module-dir ldflags
   local name="$1" dir="$here/$2" ldflags="$3"
   local key
-  key="$(cat "$dir/go.mod" "$dir/go.sum" "$dir/main.go" | sha256sum | cut -c1-16)"
+  key="$( (cat "$dir/go.mod" "$dir/go.sum" "$dir/main.go"; echo "$ldflags") | sha256sum | cut -c1-16)"
   if [[ -x "$bindir/$name" && -f "$bindir/$name.key" && "$(cat "$bindir/$name.key")" == "$key" ]]; then
     return 0
   fi
@@ -26,8 +26,12 @@ build() { # name module-dir ldflags
   echo "built $name in $((SECONDS - start))s" >&2
 }
 
-k8s_version="$(awk '$1=="require" && $2=="k8s.io/kubernetes" {print $3}' "$here/kube-apiserver/go.mod")"
-etcd_version="$(awk '$1=="require" && $2=="go.etcd.io/etcd/server/v3" {print $3}' "$here/etcd/go.mod")"
+module_version() { # go.mod module-path: the required version, in or out of a require block
+  awk -v m="$2" '($1=="require" && $2==m) {print $3; exit} ($1==m) {print $2; exit}' "$1"
+}
+k8s_version="$(module_version "$here/kube-apiserver/go.mod" k8s.io/kubernetes)"
+etcd_version="$(module_version "$here/etcd/go.mod" go.etcd.io/etcd/server/v3)"
+[[ -n "$k8s_version" && -n "$etcd_version" ]] || { echo "cannot read versions from hack/*/go.mod" >&2; exit 1; }
 
 build etcd etcd "-s -w -X go.etcd.io/etcd/api/v3/version.Version=${etcd_version#v}"
 build kube-apiserver kube-apiserver "-s -w \

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up (idempotent), quality gates, then pytest against real
+# services. This is what the README's test command and CI run.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+start=$SECONDS
+"$root/hack/setup.sh" test
+bin="$root/.venv/bin"
+echo "== ruff format --check"; "$bin/ruff" format --check runtime operator tests
+echo "== ruff check"; "$bin/ruff" check runtime operator tests
+echo "== mypy --strict"; "$bin/mypy" runtime/solarb_runtime operator/solarb_operator
+echo "== import-linter"; "$bin/lint-imports"
+echo "== pytest"
+"$bin/pytest" "$@"
+echo "== test command finished in $((SECONDS - start))s"
