@@ -16,7 +16,7 @@ from solarb_runtime import __version__
 from solarb_runtime.domain.errors import UserError
 
 # Each module defines `register(subparsers)`; the parser it adds sets `func(args) -> int`.
-COMMAND_MODULES: tuple[str, ...] = ("version",)
+COMMAND_MODULES: tuple[str, ...] = ("version", "decode", "quote", "grafana")
 
 
 class _Command(Protocol):

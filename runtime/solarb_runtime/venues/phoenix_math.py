@@ -1,0 +1,232 @@
+"""Phoenix's FIFO matching for a Swap (ImmediateOrCancel, market price), in exact integers.
+
+Units, as the program names them: a base lot is `base_lot_size` base atoms, a quote lot
+`quote_lot_size` quote atoms. A price in ticks `p` costs `p * tick_size_in_quote_lots_per_
+base_unit` *adjusted* quote lots per base lot, where an adjusted quote lot is a quote lot
+times `base_lots_per_base_unit` (the program's trick to keep a fill exact at lot size).
+
+The program runs with `overflow-checks = true`, so any u64 product or sum that overflows
+aborts the transaction; these functions raise AmountOutOfRange there instead.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import NamedTuple
+
+from solarb_runtime.domain.amounts import U64_MAX
+from solarb_runtime.venues.base import AmountOutOfRange, InsufficientLiquidity, QuoteError
+from solarb_runtime.venues.phoenix_layout import PhoenixOrder, PhoenixState
+
+BPS = 10_000
+
+
+class Match(NamedTuple):
+    """What one IOC swap does to the book and the trader.
+
+    `base_lots` is filled size; `quote_lots` what the trader pays (bid, fee included) or
+    receives (ask, fee deducted); `fee_lots` the taker fee in quote lots; `book` the opposite
+    side afterwards (matched and expired orders removed, the last one possibly reduced).
+    A NamedTuple: built once per quote on the hot path.
+    """
+
+    base_lots: int
+    quote_lots: int
+    fee_lots: int
+    levels: int
+    book: tuple[PhoenixOrder, ...]
+
+
+def compute_fee(adjusted_quote_lots: int, taker_fee_bps: int) -> int:
+    """The program's `compute_fee`: ceil(size * bps / 10_000), in adjusted quote lots."""
+    return (adjusted_quote_lots * taker_fee_bps + BPS - 1) // BPS
+
+
+def fee_in_quote_lots(matched_adjusted: int, state: PhoenixState) -> int:
+    """Taker fee on a fill: compute_fee rounded up to a whole quote lot."""
+    b = state.base_lots_per_base_unit
+    fee = compute_fee(matched_adjusted, state.taker_fee_bps)
+    if fee + b - 1 > U64_MAX:
+        raise AmountOutOfRange(state.address, "fee rounding overflows u64")
+    return (fee + b - 1) // b
+
+
+def bid_adjusted_budget(quote_lots: int, state: PhoenixState) -> int:
+    """Adjusted quote lots a buy may match: budget / (1 + fee) as the program computes it."""
+    adjusted = quote_lots * state.base_lots_per_base_unit
+    if adjusted > U64_MAX:
+        raise AmountOutOfRange(state.address, "quote lot budget overflows u64")
+    # The program divides by u64::MAX * (1 + fee) for precision, then downcasts.
+    fee_adjustment = compute_fee(U64_MAX, state.taker_fee_bps) + U64_MAX
+    return min(adjusted * U64_MAX // fee_adjustment, U64_MAX)
+
+
+def min_bid_budget(matched_adjusted: int, state: PhoenixState) -> int:
+    """Smallest quote lot budget whose adjusted budget reaches `matched_adjusted`."""
+    fee_adjustment = compute_fee(U64_MAX, state.taker_fee_bps) + U64_MAX
+    denominator = state.base_lots_per_base_unit * U64_MAX
+    return -(-(matched_adjusted * fee_adjustment) // denominator)
+
+
+def is_expired(order: PhoenixOrder, slot: int, unix_timestamp: int | None) -> bool:
+    """The program's `is_expired`; an unknown clock time expires timestamp-limited orders."""
+    if order.last_valid_slot and order.last_valid_slot < slot:
+        return True
+    limit = order.last_valid_unix_timestamp_in_seconds
+    return bool(limit) and (unix_timestamp is None or limit < unix_timestamp)
+
+
+def match(
+    state: PhoenixState,
+    book: tuple[PhoenixOrder, ...],
+    base_lot_budget: int,
+    adjusted_budget: int,
+) -> tuple[int, int, int, int, tuple[PhoenixOrder, ...]]:
+    """The program's `match_order` loop over `book` (the side being taken).
+
+    Returns (matched base lots, matched adjusted quote lots, price levels filled, index of
+    the first order not consumed, the partially filled order as a 0- or 1-tuple). Raises
+    InsufficientLiquidity when the live book runs out with budget left.
+    """
+    tick = state.tick_size_in_quote_lots_per_base_unit
+    slot = state.slot
+    now = state.clock_unix_timestamp
+    matched_base = matched_adjusted = levels = 0
+    last_price = -1
+    index = 0
+    n = len(book)
+    while base_lot_budget > 0 and adjusted_budget > 0:
+        if index == n:
+            raise InsufficientLiquidity(state.address, "swap walks past the whole book")
+        order = book[index]
+        index += 1
+        price, _, _, lots, valid_slot, valid_time = order
+        # The program removes tombstones and expired orders as it meets them.
+        if (
+            lots == 0
+            or (valid_slot and valid_slot < slot)
+            or (valid_time and (now is None or valid_time < now))
+        ):
+            continue
+        per_lot = price * tick
+        quoted = per_lot * lots
+        if quoted > U64_MAX:
+            raise AmountOutOfRange(state.address, "resting order value overflows u64")
+        if lots <= base_lot_budget and quoted <= adjusted_budget:
+            base_lot_budget -= lots
+            adjusted_budget -= quoted
+            matched_base += lots
+            matched_adjusted += quoted
+        else:
+            # Budget exhausted inside this order: take what fits, then the program stops.
+            filled = min(base_lot_budget, adjusted_budget // per_lot)
+            matched_base += filled
+            matched_adjusted += per_lot * filled
+            if matched_adjusted > U64_MAX:
+                raise AmountOutOfRange(state.address, "matched quote lots overflow u64")
+            if filled == 0:
+                return matched_base, matched_adjusted, levels, index - 1, ()
+            if price != last_price:
+                levels += 1
+            rest = order._replace(num_base_lots=lots - filled)
+            return matched_base, matched_adjusted, levels, index, (rest,)
+        if matched_adjusted > U64_MAX:
+            raise AmountOutOfRange(state.address, "matched quote lots overflow u64")
+        if price != last_price:
+            levels += 1
+            last_price = price
+    return matched_base, matched_adjusted, levels, index, ()
+
+
+def buy(state: PhoenixState, quote_lot_budget: int) -> Match:
+    """IOC bid with `num_quote_lots = quote_lot_budget`: walk the asks."""
+    budget = bid_adjusted_budget(quote_lot_budget, state)
+    base, adjusted, levels, index, partial = match(state, state.asks, U64_MAX, budget)
+    fee = fee_in_quote_lots(adjusted, state)
+    b = state.base_lots_per_base_unit
+    if adjusted + b - 1 > U64_MAX:
+        raise AmountOutOfRange(state.address, "matched quote rounding overflows u64")
+    quote = -(-adjusted // b) + fee  # round_adjusted_quote_lots_up, then the fee on top
+    return Match(base, quote, fee, levels, partial + state.asks[index:])
+
+
+def sell(state: PhoenixState, base_lot_budget: int) -> Match:
+    """IOC ask with `num_base_lots = base_lot_budget`: walk the bids."""
+    base, adjusted, levels, index, partial = match(state, state.bids, base_lot_budget, U64_MAX)
+    fee = fee_in_quote_lots(adjusted, state)
+    gross = adjusted // state.base_lots_per_base_unit
+    if fee > gross:
+        raise QuoteError(state.address, "fee exceeds the matched quote lots")
+    return Match(base, gross - fee, fee, levels, partial + state.bids[index:])
+
+
+def adjusted_cost_of(state: PhoenixState, book: tuple[PhoenixOrder, ...], base_lots: int) -> int:
+    """Adjusted quote lots to take `base_lots` from `book` in priority order (live orders)."""
+    tick = state.tick_size_in_quote_lots_per_base_unit
+    remaining = base_lots
+    cost = 0
+    for order in book:
+        if remaining == 0:
+            return cost
+        if order.num_base_lots == 0 or is_expired(order, state.slot, state.clock_unix_timestamp):
+            continue
+        take = min(remaining, order.num_base_lots)
+        cost += order.price_in_ticks * tick * take
+        remaining -= take
+    if remaining:
+        raise InsufficientLiquidity(state.address, "the book holds fewer base lots than asked")
+    return cost
+
+
+def base_lots_for_gross(state: PhoenixState, gross_quote_lots: int) -> int:
+    """Fewest base lots to sell into the bids so the matched quote reaches `gross_quote_lots`."""
+    tick = state.tick_size_in_quote_lots_per_base_unit
+    needed = gross_quote_lots * state.base_lots_per_base_unit  # in adjusted quote lots
+    lots = 0
+    for order in state.bids:
+        if needed <= 0:
+            return lots
+        if order.num_base_lots == 0 or is_expired(order, state.slot, state.clock_unix_timestamp):
+            continue
+        per_lot = order.price_in_ticks * tick
+        value = per_lot * order.num_base_lots
+        if value >= needed:
+            return lots + -(-needed // per_lot)
+        lots += order.num_base_lots
+        needed -= value
+    if needed > 0:
+        raise InsufficientLiquidity(state.address, "the bids cannot pay the requested amount")
+    return lots
+
+
+def ladder(
+    orders: tuple[PhoenixOrder, ...], slot: int, unix_timestamp: int | None
+) -> tuple[tuple[int, int], ...]:
+    """L2 levels (price in ticks, size in base lots) of live orders, in priority order."""
+    levels: list[list[int]] = []
+    for order in orders:
+        if order.num_base_lots == 0 or is_expired(order, slot, unix_timestamp):
+            continue
+        if levels and levels[-1][0] == order.price_in_ticks:
+            levels[-1][1] += order.num_base_lots
+        else:
+            levels.append([order.price_in_ticks, order.num_base_lots])
+    return tuple((p, s) for p, s in levels)
+
+
+def ticks_to_price(state: PhoenixState, ticks: int) -> Fraction:
+    """Quote units per raw base unit (the UI price) of a price in ticks."""
+    numerator = ticks * state.tick_size_in_quote_lots_per_base_unit * state.quote_lot_size
+    return Fraction(numerator, 10**state.decimals_b * state.raw_base_units_per_base_unit)
+
+
+def price_to_ticks(state: PhoenixState, price: Fraction) -> int:
+    """Whole ticks at or below a UI price (quote units per raw base unit)."""
+    per_tick = ticks_to_price(state, 1)
+    return int(price // per_tick)
+
+
+def ticks_to_atom_price(state: PhoenixState, ticks: int) -> Fraction:
+    """Quote atoms per base atom of a price in ticks."""
+    numerator = ticks * state.tick_size_in_quote_lots_per_base_unit * state.quote_lot_size
+    return Fraction(numerator, state.base_lots_per_base_unit * state.base_lot_size)

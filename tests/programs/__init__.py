@@ -1,0 +1,1 @@
+"""LiteSVM tests of the on-chain guard program built from source."""
