@@ -548,4 +548,6 @@ def _side(
         if max(mint.older_fee.basis_points, mint.newer_fee.basis_points) > ONE_IN_BASIS_POINTS:
             raise UnsupportedPool(pool_key, f"mint {mint_key} transfer fee exceeds 100%")
     return vault.amount, mint.decimals, schedule
+
+
 VENUE = RAYDIUM_CPMM
