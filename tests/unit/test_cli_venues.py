@@ -17,6 +17,8 @@ from solders.pubkey import Pubkey
 from solarb_runtime.cli import main
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.venues import (
+    meteora_dlmm,
+    meteora_dlmm_samples,
     orca_whirlpool,
     orca_whirlpool_samples,
     phoenix,
@@ -59,11 +61,12 @@ def _run(
 
 
 CASES = [
+    (meteora_dlmm.VENUE, meteora_dlmm_samples),
     (orca_whirlpool.VENUE, orca_whirlpool_samples),
     (phoenix.VENUE, phoenix_samples),
     (raydium_cpmm.VENUE, raydium_cpmm_samples),
 ]
-IDS = ["orca-whirlpool", "phoenix", "raydium-cpmm"]
+IDS = ["meteora-dlmm", "orca-whirlpool", "phoenix", "raydium-cpmm"]
 
 
 @pytest.mark.parametrize(("venue", "samples"), CASES, ids=IDS)

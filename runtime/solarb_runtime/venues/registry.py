@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from solarb_runtime.venues import orca_whirlpool, phoenix, raydium_cpmm
+from solarb_runtime.venues import meteora_dlmm, orca_whirlpool, phoenix, raydium_cpmm
 from solarb_runtime.venues.base import Venue, VenueError
 
 VENUES: Mapping[str, Venue[Any]] = {
+    meteora_dlmm.VENUE.kind: meteora_dlmm.VENUE,
     orca_whirlpool.VENUE.kind: orca_whirlpool.VENUE,
     phoenix.VENUE.kind: phoenix.VENUE,
     raydium_cpmm.VENUE.kind: raydium_cpmm.VENUE,

@@ -1,0 +1,152 @@
+"""Meteora DLMM adapter: hand-derived golden vectors, round trips and decoder fuzz."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+
+import pytest
+from solders.pubkey import Pubkey
+
+from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.venues.base import VenueError
+from solarb_runtime.venues.meteora_dlmm import MeteoraDlmm
+from solarb_runtime.venues.meteora_dlmm_layout import (
+    LB_PAIR_DISCRIMINATOR,
+    PROGRAM_ID,
+    StaticParameters,
+    decode_bin_array,
+    decode_lb_pair,
+)
+from solarb_runtime.venues.meteora_dlmm_math import (
+    BinLiquidity,
+    bin_exact_in,
+    bin_exact_out,
+    price_from_id,
+    total_fee_rate,
+)
+from solarb_runtime.venues.meteora_dlmm_samples import sample_request, sample_state
+
+POOL = Pubkey.new_unique()
+U128_MAX = (1 << 128) - 1
+
+
+def _params(vfc: int = 0) -> StaticParameters:
+    return StaticParameters(
+        10000, 30, 600, 5000, vfc, 350000, -443636, 443636, 0, 0, "undetermined", "input-only"
+    )
+
+
+def test_price_golden() -> None:
+    # id 0 is exactly 1.0; for id 1 the program inverts base = 2^64 + floor(2^64*10/1e4)
+    # (base >= 1), multiplies once, and inverts back: U128_MAX // (U128_MAX // base).
+    assert price_from_id(0, 10) == 1 << 64
+    base = (1 << 64) + ((10 << 64) // 10_000)
+    assert price_from_id(1, 10) == U128_MAX // (U128_MAX // base)
+    assert price_from_id(-1, 10) == U128_MAX // base
+
+
+def test_fee_rate_golden() -> None:
+    # base = 10000 * 10 * 10 = 1e6 (0.1%); variable = ceil(40000 * (10000*10)^2 / 1e11) = 4000.
+    assert total_fee_rate(_params(40000), 10, 10000) == 1_004_000
+    assert total_fee_rate(_params(0), 10, 10000) == 1_000_000
+
+
+def test_bin_exact_in_rounding_edges() -> None:
+    liq = BinLiquidity(price=1 << 64, mm=1_000_000, processed=0, open=0)
+    kw = {
+        "rate": 1_000_000,
+        "protocol_share": 0,
+        "swap_for_y": True,
+        "charge_input": True,
+        "pool": POOL,
+    }
+    # 1000 in: fee ceil(1000 * 1e6 / 1e9) = 1, 999 swapped at price 1 -> 999 out.
+    f = bin_exact_in(liq, 0, 1000, **kw)  # type: ignore[arg-type]
+    assert (f.amount_in, f.amount_out, f.fee) == (1000, 999, 1)
+    # 1001 in: fee ceil(1.001) = 2 -> still 999 out (rounding favours the pool).
+    f = bin_exact_in(liq, 0, 1001, **kw)  # type: ignore[arg-type]
+    assert (f.amount_out, f.fee) == (999, 2)
+    # Exact out 999: 999 in + fee ceil(999e6 / 999e6) = 1 -> 1000 in.
+    f = bin_exact_out(liq, 0, 999, **kw)  # type: ignore[arg-type]
+    assert (f.amount_in, f.amount_out, f.fee) == (1000, 999, 1)
+    # Draining a 500-atom bin: 500 + ceil(500e6 / 999e6) = 501 taken, the rest left over.
+    small = BinLiquidity(price=1 << 64, mm=500, processed=0, open=0)
+    f = bin_exact_in(small, 0, 10_000, **kw)  # type: ignore[arg-type]
+    assert (f.amount_in, f.amount_out, f.fee) == (501, 500, 1)
+
+
+def test_round_trips_and_apply() -> None:
+    rng = random.Random(11)
+    for _ in range(40):
+        state = sample_state(rng)
+        primary, deps = MeteoraDlmm.encode(state)
+        assert MeteoraDlmm.state(primary, deps) == state
+        doc = json.loads(json.dumps(MeteoraDlmm.state_to_json(state)))
+        assert MeteoraDlmm.state_from_json(doc) == state
+        mint_in, amount, exact_in = sample_request(rng, state)
+        quote = (MeteoraDlmm.quote_exact_in if exact_in else MeteoraDlmm.quote_exact_out)(
+            state, mint_in, amount
+        )
+        assert quote.amount_in > 0
+        assert quote.amount_out > 0
+        after = MeteoraDlmm.apply(state, quote)
+        p2, d2 = MeteoraDlmm.encode(after)
+        assert MeteoraDlmm.state(p2, d2) == after
+        assert after.pair.v_parameters.last_update_timestamp == state.clock_unix_ts
+
+
+def test_decoder_fuzz_raises_only_typed_errors() -> None:
+    rng = random.Random(5)
+    state = sample_state(rng)
+    primary, deps = MeteoraDlmm.encode(state)
+    array_raw = next(r for r in deps.values() if r.owner == PROGRAM_ID)
+    for raw, decode in ((primary, decode_lb_pair), (array_raw, decode_bin_array)):
+        for _ in range(300):
+            data = bytearray(raw.data)
+            choice = rng.random()
+            if choice < 0.3:
+                data = data[: rng.randrange(len(data))]
+            elif choice < 0.9:
+                for _ in range(rng.randint(1, 8)):
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+            else:
+                data = bytearray(rng.randbytes(len(data)))
+            mutated = RawAccount(raw.pubkey, raw.owner, bytes(data))
+            with contextlib.suppress(VenueError):
+                decode(mutated)  # type: ignore[operator]
+    with pytest.raises(VenueError, match="owner"):
+        decode_lb_pair(RawAccount(primary.pubkey, Pubkey.new_unique(), primary.data))
+    with pytest.raises(VenueError, match="discriminator"):
+        decode_lb_pair(RawAccount(primary.pubkey, PROGRAM_ID, bytes(8) + primary.data[8:]))
+    assert primary.data[:8] == LB_PAIR_DISCRIMINATOR
+
+
+def test_swap_instruction_layout() -> None:
+    state = sample_state(random.Random(3))
+    owner, src, dst = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
+    ix = MeteoraDlmm.swap_instruction(
+        state,
+        owner=owner,
+        mint_in=state.mint_a,
+        amount=1000,
+        other_amount_threshold=990,
+        exact_in=True,
+        source=src,
+        destination=dst,
+    )
+    # swap2: discriminator, amount_in, min_amount_out, RemainingAccountsInfo (2 empty slices).
+    assert ix.data == bytes([65, 75, 63, 76, 235, 91, 91, 136]) + (1000).to_bytes(8, "little") + (
+        990
+    ).to_bytes(8, "little") + bytes([2, 0, 0, 0, 0, 0, 1, 0])
+    keys = [m.pubkey for m in ix.accounts]
+    assert keys[0] == state.address
+    assert (keys[4], keys[5]) == (src, dst)
+    assert keys[10] == owner
+    assert ix.accounts[10].is_signer
+    # X->Y walks down: arrays at or below the active one, nearest first.
+    arrays = [
+        a.address for a in reversed(state.bin_arrays) if a.index <= state.pair.active_id // 70
+    ]
+    assert keys[16:] == arrays
