@@ -296,7 +296,7 @@ def test_apply_leaves_the_state_a_fresh_quote_expects(seed: int) -> None:
     assert set(decoded.tick_arrays) <= set(after.tick_arrays)
     assert replace(after, tick_arrays=decoded.tick_arrays) == decoded
     with pytest.raises(QuoteError):
-        VENUE.apply(after, replace(quote, amount_out=quote.amount_out + 1))
+        VENUE.apply(after, quote._replace(amount_out=quote.amount_out + 1))
 
 
 def test_tick_conversion_matches_the_program_estimator_near_tick_boundaries() -> None:

@@ -12,6 +12,8 @@ import hashlib
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter
 from typing import Literal
 
 from solders.pubkey import Pubkey
@@ -76,6 +78,7 @@ class Tick:
 
 
 ZERO_TICK = Tick()
+_INITIALIZED = attrgetter("initialized")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,8 @@ class TickArray:
     initialized_offsets: tuple[int, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        offsets = tuple(i for i, tick in enumerate(self.ticks) if tick.initialized)
+        # C-level loop: this runs for every tick array decoded.
+        offsets = tuple(compress(range(len(self.ticks)), map(_INITIALIZED, self.ticks)))
         object.__setattr__(self, "initialized_offsets", offsets)
 
 
@@ -301,7 +305,10 @@ def _tick_words(tick: Tick) -> tuple[int, ...]:
     )
 
 
-_ZERO_ROW = (0,) * 15
+_ZERO_TICK_BYTES = bytes(TICK_LEN)
+_ZERO_BLOCK_TICKS = 8
+_ZERO_BLOCK_LEN = _ZERO_BLOCK_TICKS * TICK_LEN
+_ZERO_BLOCK = bytes(_ZERO_BLOCK_LEN)
 
 
 def decode_tick_array(raw: RawAccount) -> TickArray:
@@ -327,14 +334,21 @@ def _decode_fixed(raw: RawAccount) -> TickArray:
             raw.pubkey, "TickArray", f"{len(data)} bytes, expected {FIXED_TICK_ARRAY_LEN}"
         )
     (start,) = struct.unpack_from("<i", data, 8)
-    ticks: list[Tick] = []
-    for row in _TICK.iter_unpack(data[_FIXED_TICKS_AT:_FIXED_WHIRLPOOL_AT]):
-        if row == _ZERO_ROW:
-            ticks.append(ZERO_TICK)
+    ticks = [ZERO_TICK] * TICK_ARRAY_SIZE
+    # Most slots are all-zero: skip them a block at a time by byte comparison (C memcmp)
+    # and unpack only the rest; a slot is zero exactly when its bytes are (no padding).
+    for block in range(0, TICK_ARRAY_SIZE, _ZERO_BLOCK_TICKS):
+        at = _FIXED_TICKS_AT + block * TICK_LEN
+        if data[at : at + _ZERO_BLOCK_LEN] == _ZERO_BLOCK:
             continue
-        if row[0] > 1:
-            raise DecodeError(raw.pubkey, "TickArray", f"tick flag byte {row[0]} is not a bool")
-        ticks.append(_tick_from_words(row[0] == 1, row[1:]))
+        for offset in range(block, min(block + _ZERO_BLOCK_TICKS, TICK_ARRAY_SIZE)):
+            pos = _FIXED_TICKS_AT + offset * TICK_LEN
+            if data[pos : pos + TICK_LEN] == _ZERO_TICK_BYTES:
+                continue
+            row = _TICK.unpack_from(data, pos)
+            if row[0] > 1:
+                raise DecodeError(raw.pubkey, "TickArray", f"tick flag byte {row[0]} is not a bool")
+            ticks[offset] = _tick_from_words(row[0] == 1, row[1:])
     whirlpool = Pubkey.from_bytes(data[_FIXED_WHIRLPOOL_AT:])
     return TickArray(raw.pubkey, start, whirlpool, "fixed", tuple(ticks))
 

@@ -54,6 +54,7 @@ from solarb_runtime.venues.phoenix_math import (
     Match,
     adjusted_cost_of,
     base_lots_for_gross,
+    book_after,
     buy,
     is_expired,
     min_bid_budget,
@@ -140,15 +141,15 @@ class PhoenixVenue:
 
     def _quote(self, state: PhoenixState, mint_in: Pubkey, m: Match, exact_in: bool) -> Quote:
         bls, qls = state.base_lot_size, state.quote_lot_size
-        fee = _atoms(state, m.fee_lots, qls, "fee")
+        fee = m.fee_lots * qls
         if mint_in == state.mint_a:
-            amount_in = _atoms(state, m.base_lots, bls, "base in")
-            amount_out = _atoms(state, m.quote_lots, qls, "quote out")
+            amount_in, amount_out = m.base_lots * bls, m.quote_lots * qls
             mint_out = state.mint_b
         else:
-            amount_in = _atoms(state, m.quote_lots, qls, "quote in")
-            amount_out = _atoms(state, m.base_lots, bls, "base out")
+            amount_in, amount_out = m.quote_lots * qls, m.base_lots * bls
             mint_out = state.mint_a
+        if fee > U64_MAX or amount_in > U64_MAX or amount_out > U64_MAX:
+            self._overflow(state, mint_in, m)
         if amount_out == 0:
             raise AmountOutOfRange(state.address, "the swap is too small to fill one lot")
         return Quote(
@@ -162,6 +163,17 @@ class PhoenixVenue:
             exact_in=exact_in,
             steps=m.levels,
         )
+
+    def _overflow(self, state: PhoenixState, mint_in: Pubkey, m: Match) -> None:
+        """Raise for the first amount past u64, in the program's order (off the hot path)."""
+        bls, qls = state.base_lot_size, state.quote_lot_size
+        _atoms(state, m.fee_lots, qls, "fee")
+        if mint_in == state.mint_a:
+            _atoms(state, m.base_lots, bls, "base in")
+            _atoms(state, m.quote_lots, qls, "quote out")
+        else:
+            _atoms(state, m.quote_lots, qls, "quote in")
+            _atoms(state, m.base_lots, bls, "base out")
 
     def _side_is_sell(self, state: PhoenixState, mint_in: Pubkey) -> bool:
         if mint_in == state.mint_a:
@@ -244,10 +256,16 @@ class PhoenixVenue:
         sequence = state.market_sequence_number + 1
         if is_sell:
             return dataclasses.replace(
-                state, bids=m.book, unclaimed_quote_lot_fees=fees, market_sequence_number=sequence
+                state,
+                bids=book_after(state.bids, m),
+                unclaimed_quote_lot_fees=fees,
+                market_sequence_number=sequence,
             )
         return dataclasses.replace(
-            state, asks=m.book, unclaimed_quote_lot_fees=fees, market_sequence_number=sequence
+            state,
+            asks=book_after(state.asks, m),
+            unclaimed_quote_lot_fees=fees,
+            market_sequence_number=sequence,
         )
 
     def encode(self, state: PhoenixState) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:

@@ -25,8 +25,10 @@ class Match(NamedTuple):
     """What one IOC swap does to the book and the trader.
 
     `base_lots` is filled size; `quote_lots` what the trader pays (bid, fee included) or
-    receives (ask, fee deducted); `fee_lots` the taker fee in quote lots; `book` the opposite
-    side afterwards (matched and expired orders removed, the last one possibly reduced).
+    receives (ask, fee deducted); `fee_lots` the taker fee in quote lots. The opposite side
+    afterwards is `book_after(side, match)`: orders before `rest` are gone (matched or
+    expired) and, if `partial_lots` is not None, the order at `rest` is reduced to it. The
+    book is only rebuilt on demand: a quote does not need it, only `apply` does.
     A NamedTuple: built once per quote on the hot path.
     """
 
@@ -34,7 +36,15 @@ class Match(NamedTuple):
     quote_lots: int
     fee_lots: int
     levels: int
-    book: tuple[PhoenixOrder, ...]
+    rest: int
+    partial_lots: int | None
+
+
+def book_after(book: tuple[PhoenixOrder, ...], m: Match) -> tuple[PhoenixOrder, ...]:
+    """The side `m` was matched against, after the match."""
+    if m.partial_lots is None:
+        return book[m.rest :]
+    return (book[m.rest]._replace(num_base_lots=m.partial_lots), *book[m.rest + 1 :])
 
 
 def compute_fee(adjusted_quote_lots: int, taker_fee_bps: int) -> int:
@@ -81,12 +91,12 @@ def match(
     book: tuple[PhoenixOrder, ...],
     base_lot_budget: int,
     adjusted_budget: int,
-) -> tuple[int, int, int, int, tuple[PhoenixOrder, ...]]:
+) -> tuple[int, int, int, int, int | None]:
     """The program's `match_order` loop over `book` (the side being taken).
 
     Returns (matched base lots, matched adjusted quote lots, price levels filled, index of
-    the first order not consumed, the partially filled order as a 0- or 1-tuple). Raises
-    InsufficientLiquidity when the live book runs out with budget left.
+    the first order not consumed, the lots left in that order if it was partially filled,
+    else None). Raises InsufficientLiquidity when the live book runs out with budget left.
     """
     tick = state.tick_size_in_quote_lots_per_base_unit
     slot = state.slot
@@ -125,17 +135,16 @@ def match(
             if matched_adjusted > U64_MAX:
                 raise AmountOutOfRange(state.address, "matched quote lots overflow u64")
             if filled == 0:
-                return matched_base, matched_adjusted, levels, index - 1, ()
+                return matched_base, matched_adjusted, levels, index - 1, None
             if price != last_price:
                 levels += 1
-            rest = order._replace(num_base_lots=lots - filled)
-            return matched_base, matched_adjusted, levels, index, (rest,)
+            return matched_base, matched_adjusted, levels, index - 1, lots - filled
         if matched_adjusted > U64_MAX:
             raise AmountOutOfRange(state.address, "matched quote lots overflow u64")
         if price != last_price:
             levels += 1
             last_price = price
-    return matched_base, matched_adjusted, levels, index, ()
+    return matched_base, matched_adjusted, levels, index, None
 
 
 def buy(state: PhoenixState, quote_lot_budget: int) -> Match:
@@ -147,7 +156,7 @@ def buy(state: PhoenixState, quote_lot_budget: int) -> Match:
     if adjusted + b - 1 > U64_MAX:
         raise AmountOutOfRange(state.address, "matched quote rounding overflows u64")
     quote = -(-adjusted // b) + fee  # round_adjusted_quote_lots_up, then the fee on top
-    return Match(base, quote, fee, levels, partial + state.asks[index:])
+    return Match(base, quote, fee, levels, index, partial)
 
 
 def sell(state: PhoenixState, base_lot_budget: int) -> Match:
@@ -157,7 +166,7 @@ def sell(state: PhoenixState, base_lot_budget: int) -> Match:
     gross = adjusted // state.base_lots_per_base_unit
     if fee > gross:
         raise QuoteError(state.address, "fee exceeds the matched quote lots")
-    return Match(base, gross - fee, fee, levels, partial + state.bids[index:])
+    return Match(base, gross - fee, fee, levels, index, partial)
 
 
 def adjusted_cost_of(state: PhoenixState, book: tuple[PhoenixOrder, ...], base_lots: int) -> int:
