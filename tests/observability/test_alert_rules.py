@@ -54,3 +54,14 @@ def test_rules_use_only_catalogue_metrics_and_labels() -> None:
                 base = name.removesuffix("_total")
                 assert base in known, f"{rule['alert']}: {name} is not a runtime metric"
                 assert by_labels(rule["expr"]) <= known[base], rule["alert"]
+
+
+def test_every_alert_has_a_runbook_section_its_link_points_to() -> None:
+    runbook = (ALERTS.parents[1] / "docs" / "runbook.md").read_text()
+    headings = {line[3:].strip() for line in runbook.splitlines() if line.startswith("## ")}
+    rules = yaml.safe_load((ALERTS / "solarb.rules.yaml").read_text())
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            assert rule["alert"] in headings, f"docs/runbook.md has no section {rule['alert']}"
+            anchor = rule["annotations"]["runbook_url"].split("#", 1)[1]
+            assert anchor == rule["alert"].lower()
