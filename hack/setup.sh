@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent machine + project setup for the two README commands.
 #   hack/setup.sh runtime   Python venv with solarb installed (enough for `solarb run`)
-#   hack/setup.sh test      + redis-server, promtool, the venue SDKs from npm, and the
-#                             control-plane binaries built from Go modules
+#   hack/setup.sh test      + redis-server, promtool, the venue SDKs from npm, the
+#                             control-plane binaries and helm/kubeconform built from Go
+#                             modules, and the on-chain guard program (sbpf from crates.io)
 # Every step checks a stamp or the tool first, so a re-run with nothing changed is fast.
 set -euo pipefail
 
@@ -66,4 +67,6 @@ if [[ "$what" == "test" ]]; then
   setup_services
   setup_sdks
   "$root/hack/build-test-binaries.sh" >/dev/null
+  "$root/hack/build-tools.sh" >/dev/null
+  "$root/hack/build-program.sh" >/dev/null
 fi

@@ -16,7 +16,16 @@ from solarb_runtime import __version__
 from solarb_runtime.domain.errors import UserError
 
 # Each module defines `register(subparsers)`; the parser it adds sets `func(args) -> int`.
-COMMAND_MODULES: tuple[str, ...] = ("version", "decode", "quote", "grafana")
+COMMAND_MODULES: tuple[str, ...] = (
+    "version",
+    "decode",
+    "quote",
+    "grafana",
+    "operator",
+    "run",
+    "feed",
+    "bench",
+)
 
 
 class _Command(Protocol):

@@ -1,0 +1,1 @@
+"""Operator tests: CRD generation, rendering, reconciliation on a real apiserver."""
