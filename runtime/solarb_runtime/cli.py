@@ -22,9 +22,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quote",
     "grafana",
     "operator",
-    "run",
-    "feed",
-    "bench",
 )
 
 
