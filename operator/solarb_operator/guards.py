@@ -26,10 +26,29 @@ class Reports:
     daily: tuple[dict[str, Any], ...] = ()  # oldest first
 
 
+GUARD_KINDS = (
+    "runtime",
+    "negative-sessions",
+    "ev-drift",
+    "latency-slo",
+    "sim-failures",
+    "bundle-rejections",
+    "heartbeat-lost",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Trip:
     trip_id: str
     reason: str
+
+    @property
+    def guard(self) -> str:
+        """The guard kind, a bounded label for metrics (the id starts with it)."""
+        for kind in GUARD_KINDS:
+            if self.trip_id.startswith(f"{kind}-"):
+                return kind
+        return "other"
 
 
 def _ratio(part: float, whole: float) -> float:

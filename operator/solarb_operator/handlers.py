@@ -15,7 +15,7 @@ from typing import Any
 import kopf
 from kubernetes import client, config
 
-from solarb_operator import strategy, venue, watcher
+from solarb_operator import metrics, strategy, venue, watcher
 from solarb_operator.errors import ApplyFailed, ReportsUnavailable
 from solarb_operator.kube import GROUP, VERSION, Cluster
 from solarb_operator.render import redis_of
@@ -66,6 +66,9 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         api = config.new_client_from_config()  # type: ignore[no-untyped-call]
     _state["config"] = from_env()
     _state["cluster"] = Cluster(api)
+    if not _state.get("metrics_served"):
+        metrics.serve(_state["config"].metrics_port)
+        _state["metrics_served"] = True
 
 
 @kopf.on.cleanup()
@@ -82,7 +85,15 @@ def _reconcile_strategy(body: kopf.Body) -> None:
     try:
         strategy.reconcile(_cluster(), obj, _config().strategy, _store(url))
     except (ApplyFailed, ReportsUnavailable) as exc:
+        _count("ArbStrategy", exc)
         raise kopf.TemporaryError(str(exc), delay=5) from exc
+    _count("ArbStrategy", None)
+
+
+def _count(kind: str, error: Exception | None) -> None:
+    metrics.RECONCILES.labels(kind, "ok" if error is None else "error").inc()
+    if error is not None:
+        metrics.ERRORS.labels(kind, type(error).__name__).inc()
 
 
 @kopf.on.create(GROUP, VERSION, "arbstrategies")
@@ -103,8 +114,14 @@ def strategy_watch(stopped: kopf.DaemonStopped, body: kopf.Body, **_: Any) -> No
     while not stopped:
         obj = _plain(body)
         url, _prefix = redis_of(obj.get("spec") or {}, _config().redis_url)
+        name = obj["metadata"]["name"]
+        step = ((obj.get("status") or {}).get("ramp") or {}).get("step")
+        if step is not None:
+            metrics.RAMP_STEP.labels(name).set(float(step))
         try:
-            watcher.tick(_cluster(), _store(url), obj, _config().strategy)
+            trip = watcher.tick(_cluster(), _store(url), obj, _config().strategy)
+            if trip is not None:
+                metrics.GUARD_TRIPS.labels(name, trip.guard).inc()
         except ReportsUnavailable as exc:
             log.warning("guard watch %s: %s", obj["metadata"]["name"], exc)
         except (ApplyFailed, client.ApiException) as exc:
@@ -120,7 +137,9 @@ def venue_changed(body: kopf.Body, **_: Any) -> None:
     try:
         venue.reconcile(_cluster(), _plain(body), cfg.image, cfg.redis_url)
     except ApplyFailed as exc:
+        _count("VenueAdapter", exc)
         raise kopf.TemporaryError(str(exc), delay=5) from exc
+    _count("VenueAdapter", None)
 
 
 @kopf.on.delete(GROUP, VERSION, "venueadapters")

@@ -24,6 +24,7 @@ class OperatorConfig:
     image: str
     redis_url: str | None
     watch_interval_s: float
+    metrics_port: int = 9109
 
     @property
     def strategy(self) -> Settings:
@@ -35,4 +36,5 @@ def from_env(env: Mapping[str, str] = os.environ) -> OperatorConfig:
         image=env.get("SOLARB_IMAGE") or f"{DEFAULT_IMAGE_REPO}:{package_version()}",
         redis_url=env.get("SOLARB_REDIS_URL") or None,
         watch_interval_s=float(env.get("SOLARB_WATCH_INTERVAL_S", "0.25")),
+        metrics_port=int(env.get("SOLARB_OPERATOR_METRICS_PORT", "9109")),
     )

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,6 +32,11 @@ class OperatorProcess:
         self.redis_url = redis_url
         self.extra = extra
         self.proc: subprocess.Popen[bytes] | None = None
+        self.metrics_port = free_port()
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
 
     def start(self) -> None:
         env = {
@@ -37,6 +44,7 @@ class OperatorProcess:
             "KUBECONFIG": str(self.kubeconfig),
             "SOLARB_IMAGE": "solarb:test",
             "SOLARB_WATCH_INTERVAL_S": "0.1",
+            "SOLARB_OPERATOR_METRICS_PORT": str(self.metrics_port),
             "PYTHONPATH": os.pathsep.join([str(ROOT / "runtime"), str(ROOT / "operator")]),
         }
         if self.redis_url:

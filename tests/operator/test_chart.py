@@ -120,6 +120,13 @@ def test_every_rendered_object_validates(bindir: Path, kube: KubeCluster, tmp_pa
     rules.write_text(yaml.safe_dump(rule["spec"]))
     check = run(Path("/usr/bin/promtool"), "check", "rules", str(rules), check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+    shipped = yaml.safe_load((ROOT / "grafana" / "alerts" / "solarb.rules.yaml").read_text())
+    assert rule["spec"] == shipped
+    boards = next(d for d in docs if d["metadata"]["name"].endswith("-solarb-dashboards"))
+    assert sorted(boards["data"]) == sorted(
+        p.name for p in (ROOT / "grafana" / "dashboards").glob("*.json")
+    )
+    assert boards["metadata"]["labels"]["grafana_dashboard"] == "1"
     monitor = next(d for d in docs if d["kind"] == "ServiceMonitor")
     assert monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "strategy"
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,11 @@ class World:
             G, V, self.ns, P, doc["metadata"]["name"], doc,
             field_manager=manager, force=True, _content_type="application/apply-patch+yaml",
         )  # fmt: skip
+
+
+def _scrape(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return str(resp.read().decode())
 
 
 def _strategy(namespace: str) -> dict[str, Any]:
@@ -112,6 +118,11 @@ def test_guard_trip_latch_restart_reapply_rearm_ramp_delete(
         wait_for(lambda: bool(world.events("GuardTrip")), 5, "GuardTrip event")
         conds = {c["type"]: c["status"] for c in world.status(name)["conditions"]}
         assert conds["GuardTripped"] == "True"
+        scraped = _scrape(op.metrics_url)
+        assert (
+            f'solarb_operator_guard_trips_total{{guard="runtime",strategy="{name}"}} 1.0' in scraped
+        )
+        assert 'solarb_operator_reconciles_total{kind="ArbStrategy",result="ok"}' in scraped
 
         # 2. Operator restart: no duplicate children, latch kept, control key kept.
         op.stop()
@@ -160,6 +171,14 @@ def test_guard_trip_latch_restart_reapply_rearm_ramp_delete(
         wait_for(lambda: world.config(name)["sizing"]["max_size"] == steps[1], 5, "ramp config")
         assert world.status(name)["pnl"]["last24h"] == 12.0
         wait_for(lambda: bool(world.events("RampAdvanced")), 5, "RampAdvanced event")
+        wait_for(
+            lambda: (
+                f'solarb_operator_ramp_step_index{{strategy="{name}"}} 1.0'
+                in _scrape(op.metrics_url)
+            ),
+            5,
+            "ramp step metric",
+        )
 
         # 6. Deletion: the finalizer removes every child, then the CR goes.
         world.api.delete_namespaced_custom_object(G, V, namespace, P, name)

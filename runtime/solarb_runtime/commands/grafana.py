@@ -21,14 +21,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "dir", type=Path, help="the grafana/ folder (reads alerts/solarb.rules.yaml)"
     )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        help="the operator chart to copy dashboards and rules into "
+        "(default: DIR/../charts/solarb-operator)",
+    )
     parser.set_defaults(func=run)
 
 
-def render(directory: Path) -> dict[Path, str]:
-    """Every generated file under `directory` with its content (pure apart from reading rules)."""
+def render(directory: Path, chart: Path | None = None) -> dict[Path, str]:
+    """Every generated file with its content (pure apart from reading the rules): the
+    dashboards and Grafana alerting under `directory`, and copies of the dashboards and
+    rules in the operator chart's files/ (Helm reads only files inside its chart)."""
+    chart = chart if chart is not None else directory.parent / "charts" / "solarb-operator"
     rules_path = directory / "alerts" / "solarb.rules.yaml"
     try:
-        rules = yaml.safe_load(rules_path.read_text())
+        rules_text = rules_path.read_text()
+        rules = yaml.safe_load(rules_text)
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(f"cannot read {rules_path}: {exc}") from exc
     files = {
@@ -41,11 +51,15 @@ def render(directory: Path) -> dict[Path, str]:
     files[directory / "provisioning" / "alerting" / "solarb-alerts.yaml"] = header + yaml.safe_dump(
         grafana_provisioning(rules), sort_keys=False, allow_unicode=True
     )
+    for path, content in list(files.items()):
+        if path.parent.name == "dashboards":
+            files[chart / "files" / "dashboards" / path.name] = content
+    files[chart / "files" / "solarb.rules.yaml"] = rules_text
     return files
 
 
 def run(args: argparse.Namespace) -> int:
-    for path, content in render(args.dir).items():
+    for path, content in render(args.dir, args.chart).items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
         print(path)
