@@ -6,7 +6,7 @@ DURATION ?= 20
 
 run:
 	./hack/setup.sh runtime
-	./.venv/bin/solarb version
+	./.venv/bin/solarb run examples/sol-usdc.yaml --duration $(DURATION)
 
 test:
 	./hack/test.sh

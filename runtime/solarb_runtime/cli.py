@@ -22,6 +22,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quote",
     "grafana",
     "operator",
+    "run",
+    "feed",
+    "bench",
+    "report",
 )
 
 

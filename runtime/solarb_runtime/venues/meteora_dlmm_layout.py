@@ -58,6 +58,13 @@ assert _LB_PAIR.size == LB_PAIR_LEN - 8
 _BIN_ARRAY_HEADER = struct.Struct("<qB7x32s")
 _BIN = struct.Struct("<17QIB3s")
 assert _BIN.size == BIN_LEN
+# The parts of a bin a swap reads, so the hot loop unpacks 5 fields rather than 20:
+# amount_x, amount_y, price (u128 as lo, hi) at 0; open_order_amount, (skip
+# total_processing_order_amount) processed_order_remaining_amount, (skip order_age)
+# limit_order_ask_side from offset 112.
+BIN_RESERVES = struct.Struct("<QQQQ")
+BIN_ORDERS_OFFSET = 112
+BIN_ORDERS = struct.Struct("<Q8xQ4xB")
 _CLOCK = struct.Struct("<QqQQq")
 
 PAIR_TYPES = ("permissionless", "permission", "customizable-permissionless", "permissionless-v2")
@@ -234,10 +241,30 @@ def pack_bin(b: Bin) -> bytes:
     )
 
 
-def _enum(names: tuple[str, ...], value: int, account: Pubkey, kind: str, field: str) -> str:
-    if value >= len(names):
-        raise DecodeError(account, kind, f"{field} {value} is not a known value")
-    return names[value]
+# (field index in `_LB_PAIR`, names, field name) of the LbPair's enum bytes, in the order
+# they are validated; bin_step (index 20) is checked between the first two and the rest.
+_LB_PAIR_ENUMS = (
+    (10, FUNCTION_TYPES, "function_type"),
+    (11, COLLECT_FEE_MODES, "collect_fee_mode"),
+    (20, (), "bin_step"),
+    (18, PAIR_TYPES, "pair_type"),
+    (21, PAIR_STATUSES, "status"),
+    (24, ACTIVATION_TYPES, "activation_type"),
+    (42, TOKEN_PROGRAM_FLAGS, "token_mint_x_flag"),
+    (43, TOKEN_PROGRAM_FLAGS, "token_mint_y_flag"),
+)
+
+
+def _lb_pair_error(f: tuple[typing.Any, ...], account: Pubkey) -> DecodeError:
+    """The first invalid field of unpacked LbPair fields that failed a check."""
+    kind = "DLMM LbPair"
+    for index, names, field in _LB_PAIR_ENUMS:
+        if index == 20:
+            if f[20] == 0:
+                return DecodeError(account, kind, "bin_step is 0")
+        elif f[index] >= len(names):
+            return DecodeError(account, kind, f"{field} {f[index]} is not a known value")
+    return DecodeError(account, kind, "a field is invalid")  # unreached: callers saw one
 
 
 def _check_program_account(raw: RawAccount, kind: str, size: int, disc: bytes) -> None:
@@ -249,13 +276,86 @@ def _check_program_account(raw: RawAccount, kind: str, size: int, disc: bytes) -
         raise DecodeError(raw.pubkey, kind, "wrong Anchor discriminator")
 
 
+# A pair's fee parameters and account keys stay the same from one update to the next, and
+# building them was a third of a decode: decodes share the (immutable) values, looked up
+# by their bytes. Each cache is cleared when it reaches _SHARED_LIMIT entries.
+_SHARED_LIMIT = 4096
+_shared_params: dict[bytes, StaticParameters] = {}
+_shared_keys: dict[tuple[bytes, ...], tuple[Pubkey, ...]] = {}
+_V = typing.TypeVar("_V")
+_K = typing.TypeVar("_K")
+
+
+def _share(cache: dict[_K, _V], key: _K, value: _V) -> _V:
+    if len(cache) >= _SHARED_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def decode_lb_pair(raw: RawAccount) -> LbPair:
     """Decode an LbPair account, checking owner, size and discriminator."""
     kind = "DLMM LbPair"
     _check_program_account(raw, kind, LB_PAIR_LEN, LB_PAIR_DISCRIMINATOR)
     f = _LB_PAIR.unpack_from(raw.data, 8)
     key = raw.pubkey
-    params = StaticParameters(
+    try:
+        # Plain indexing on the hot path; `_lb_pair_error` names the bad field.
+        function_type = FUNCTION_TYPES[f[10]]
+        collect_fee_mode = COLLECT_FEE_MODES[f[11]]
+        pair_type = PAIR_TYPES[f[18]]
+        status = PAIR_STATUSES[f[21]]
+        activation_type = ACTIVATION_TYPES[f[24]]
+        x_flag = TOKEN_PROGRAM_FLAGS[f[42]]
+        y_flag = TOKEN_PROGRAM_FLAGS[f[43]]
+    except IndexError:
+        raise _lb_pair_error(f, key) from None
+    bin_step = f[20]
+    if bin_step == 0:
+        raise _lb_pair_error(f, key)
+    data = raw.data
+    params = _shared_params.get(data[8:40])
+    if params is None:
+        params = _share(
+            _shared_params, data[8:40], _static_parameters(f, function_type, collect_fee_mode)
+        )
+    key_bytes = (f[26], f[27], f[28], f[29], f[32], f[33], f[34])
+    keys = _shared_keys.get(key_bytes)
+    if keys is None:
+        keys = _share(_shared_keys, key_bytes, tuple(Pubkey.from_bytes(b) for b in key_bytes))
+    v_params = VariableParameters(
+        volatility_accumulator=f[12],
+        volatility_reference=f[13],
+        index_reference=f[14],
+        last_update_timestamp=f[15],
+    )
+    return LbPair(
+        parameters=params,
+        v_parameters=v_params,
+        pair_type=pair_type,
+        active_id=f[19],
+        bin_step=bin_step,
+        status=status,
+        activation_type=activation_type,
+        token_x_mint=keys[0],
+        token_y_mint=keys[1],
+        reserve_x=keys[2],
+        reserve_y=keys[3],
+        protocol_fee_x=f[30],
+        protocol_fee_y=f[31],
+        reward_mints=(keys[4], keys[5]),
+        oracle=keys[6],
+        bin_array_bitmap=int.from_bytes(f[35], "little"),
+        activation_point=f[39],
+        token_x_program_flag=x_flag,
+        token_y_program_flag=y_flag,
+    )
+
+
+def _static_parameters(
+    f: tuple[typing.Any, ...], function_type: str, collect_fee_mode: str
+) -> StaticParameters:
+    return StaticParameters(
         base_factor=f[0],
         filter_period=f[1],
         decay_period=f[2],
@@ -266,38 +366,8 @@ def decode_lb_pair(raw: RawAccount) -> LbPair:
         max_bin_id=f[7],
         protocol_share=f[8],
         base_fee_power_factor=f[9],
-        function_type=_enum(FUNCTION_TYPES, f[10], key, kind, "function_type"),
-        collect_fee_mode=_enum(COLLECT_FEE_MODES, f[11], key, kind, "collect_fee_mode"),
-    )
-    v_params = VariableParameters(
-        volatility_accumulator=f[12],
-        volatility_reference=f[13],
-        index_reference=f[14],
-        last_update_timestamp=f[15],
-    )
-    bin_step = f[20]
-    if bin_step == 0:
-        raise DecodeError(key, kind, "bin_step is 0")
-    return LbPair(
-        parameters=params,
-        v_parameters=v_params,
-        pair_type=_enum(PAIR_TYPES, f[18], key, kind, "pair_type"),
-        active_id=f[19],
-        bin_step=bin_step,
-        status=_enum(PAIR_STATUSES, f[21], key, kind, "status"),
-        activation_type=_enum(ACTIVATION_TYPES, f[24], key, kind, "activation_type"),
-        token_x_mint=Pubkey.from_bytes(f[26]),
-        token_y_mint=Pubkey.from_bytes(f[27]),
-        reserve_x=Pubkey.from_bytes(f[28]),
-        reserve_y=Pubkey.from_bytes(f[29]),
-        protocol_fee_x=f[30],
-        protocol_fee_y=f[31],
-        reward_mints=(Pubkey.from_bytes(f[32]), Pubkey.from_bytes(f[33])),
-        oracle=Pubkey.from_bytes(f[34]),
-        bin_array_bitmap=int.from_bytes(f[35], "little"),
-        activation_point=f[39],
-        token_x_program_flag=_enum(TOKEN_PROGRAM_FLAGS, f[42], key, kind, "token_mint_x_flag"),
-        token_y_program_flag=_enum(TOKEN_PROGRAM_FLAGS, f[43], key, kind, "token_mint_y_flag"),
+        function_type=function_type,
+        collect_fee_mode=collect_fee_mode,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from solders.pubkey import Pubkey
 
@@ -23,6 +24,10 @@ from solarb_runtime.venues.base import (
 )
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_ARRAY_BITMAP_SIZE,
+    BIN_LEN,
+    BIN_ORDERS,
+    BIN_ORDERS_OFFSET,
+    BIN_RESERVES,
     BINS_PER_ARRAY,
     MAX_BIN_ID,
     MIN_BIN_ID,
@@ -40,6 +45,7 @@ MAX_FEE_RATE = 100_000_000
 LIMIT_ORDER_FEE_SHARE = 5_000
 _MAX_EXPONENTIAL = 0x80000
 _DEFAULT_KEY = Pubkey.default()
+_NO_REWARDS = (_DEFAULT_KEY, _DEFAULT_KEY)
 
 
 class PriceOverflow(ArithmeticError):
@@ -121,7 +127,7 @@ def support_limit_order(pair: LbPair) -> bool:
         return True
     if kind == "liquidity-mining":
         return False
-    return all(mint == _DEFAULT_KEY for mint in pair.reward_mints)
+    return pair.reward_mints == _NO_REWARDS
 
 
 def fee_on_input(pair: LbPair, swap_for_y: bool) -> bool:
@@ -149,12 +155,14 @@ def _amount_out(amount_in: int, price: int, swap_for_y: bool) -> int:
     return (amount_in << SCALE_OFFSET) // price
 
 
-@dataclass(frozen=True, slots=True)
-class BinFill:
+class BinFill(NamedTuple):
     """One bin's part of a swap. `amount_in` includes the fee when it is charged on input;
     `amount_out` excludes it when charged on output. `mm_in`/`mm_out` are what the
     market-maker layer of the bin takes and gives; `lo_in` what limit orders took;
-    `surplus` the exact-out rounding surplus booked as protocol fee."""
+    `surplus` the exact-out rounding surplus booked as protocol fee.
+
+    A NamedTuple rather than a frozen dataclass: one is built per bin crossed on the quote
+    hot path, and a frozen dataclass's per-field `object.__setattr__` costs 4x as much."""
 
     bin_id: int
     amount_in: int
@@ -219,6 +227,132 @@ def split_fee(fee: int, protocol_share: int, mm_in: int, total_in: int) -> int:
     return (lo_total - lo_fee) + mm_fee * protocol_share // BASIS_POINT_MAX
 
 
+class _Side(NamedTuple):
+    """What stays the same for every bin of one swap."""
+
+    share: int
+    swap_for_y: bool
+    charge_input: bool
+    pool: Pubkey
+
+
+# The two per-bin fills below take a plain (mm, processed, open, price) tuple rather than
+# a BinLiquidity: the swap loop reads it straight from the bin bytes, and these run once
+# per bin crossed, so they also inline the market-maker layer and the fee helpers.
+
+
+def _exact_in(
+    bin_id: int, layers: tuple[int, int, int, int], amount: int, rate: int, side: _Side
+) -> BinFill:
+    """`bin_exact_in` on (mm, processed, open, price) layers."""
+    mm, processed, opened, price = layers
+    share, swap_for_y, charge_input, pool = side
+    fee = (amount * rate + FEE_PRECISION - 1) // FEE_PRECISION if charge_input else 0
+    left = amount - fee
+    if mm:
+        # `_amount_in(mm, ...)` and `_amount_out(left, ...)`, inlined.
+        max_in = (
+            -((-mm << SCALE_OFFSET) // price) if swap_for_y else -((-mm * price) >> SCALE_OFFSET)
+        )
+        if max_in > U64_MAX:
+            raise AmountOutOfRange(pool, f"bin amount in {max_in} overflows u64 in the program")
+        if left >= max_in:
+            mm_in, mm_out = max_in, mm
+        else:
+            mm_in = left
+            mm_out = (
+                (left * price) >> SCALE_OFFSET if swap_for_y else (left << SCALE_OFFSET) // price
+            )
+            if mm_out > U64_MAX:
+                raise AmountOutOfRange(
+                    pool, f"bin amount out {mm_out} overflows u64 in the program"
+                )
+        left -= mm_in
+    else:
+        mm_in = mm_out = 0
+    out = mm_out
+    lo_in = 0
+    if left and (processed or opened):
+        p_in, p_out = _fill_layer(left, processed, price, swap_for_y, pool)
+        left -= p_in
+        o_in = o_out = 0
+        if left:
+            o_in, o_out = _fill_layer(left, opened, price, swap_for_y, pool)
+            left -= o_in
+        lo_in = p_in + o_in
+        out += p_out + o_out
+    filled = mm_in + lo_in
+    included = amount
+    if left:
+        if charge_input:
+            denominator = FEE_PRECISION - rate
+            fee = (filled * rate + denominator - 1) // denominator
+            included = filled + fee
+        else:
+            included = filled
+    if not charge_input:
+        fee = (out * rate + FEE_PRECISION - 1) // FEE_PRECISION
+        out -= fee
+    if not filled:
+        protocol = 0
+    elif lo_in:
+        protocol = split_fee(fee, share, mm_in, filled)
+    else:
+        # With no limit-order part split_fee reduces to the MM share of the whole fee.
+        protocol = fee * share // BASIS_POINT_MAX
+    if included > U64_MAX:
+        raise AmountOutOfRange(pool, f"amount in {included} overflows u64 in the program")
+    return BinFill(bin_id, included, out, fee, protocol, mm_in, mm_out, lo_in)
+
+
+def _exact_out(
+    bin_id: int, layers: tuple[int, int, int, int], amount_out: int, rate: int, side: _Side
+) -> BinFill:
+    """`bin_exact_out` on (mm, processed, open, price) layers."""
+    mm, processed, opened, price = layers
+    _share, swap_for_y, charge_input, pool = side
+    wanted = amount_out if charge_input else amount_out + fee_on_excluded(amount_out, rate)
+    if wanted >= mm + processed + opened:
+        return _exact_in(bin_id, layers, U64_MAX, rate, side)
+    take = wanted if wanted < mm else mm
+    need = _amount_in(take, price, swap_for_y)
+    rest = wanted - take
+    if rest:
+        take = min(rest, processed)
+        need += _amount_in(take, price, swap_for_y)
+        rest -= take
+        if rest:
+            need += _amount_in(min(rest, opened), price, swap_for_y)
+    _u64(need, pool, "amount in")
+    if charge_input:
+        need += fee_on_excluded(need, rate)
+    fill = _exact_in(bin_id, layers, _u64(need, pool, "amount in"), rate, side)
+    delta = fill.amount_out - amount_out
+    if delta > 1:
+        # The program books the rounding surplus of an exact-out fill as protocol fee.
+        return BinFill(
+            bin_id,
+            fill.amount_in,
+            amount_out,
+            fill.fee,
+            fill.protocol_fee + delta,
+            fill.mm_in,
+            fill.mm_out,
+            fill.lo_in,
+            delta,
+        )
+    return BinFill(
+        bin_id,
+        fill.amount_in,
+        amount_out,
+        fill.fee,
+        fill.protocol_fee,
+        fill.mm_in,
+        fill.mm_out,
+        fill.lo_in,
+    )
+
+
 def bin_exact_in(
     liq: BinLiquidity,
     bin_id: int,
@@ -231,36 +365,9 @@ def bin_exact_in(
     pool: Pubkey,
 ) -> BinFill:
     """Swap up to `amount` (fee included when charged on input) into one bin."""
-    fee = fee_from_included(amount, rate) if charge_input else 0
-    left = amount - fee
-    price = liq.price
-    mm_in, mm_out = _fill_layer(left, liq.mm, price, swap_for_y, pool)
-    left -= mm_in
-    out = mm_out
-    lo_in = 0
-    if left and (liq.processed or liq.open):
-        p_in, p_out = _fill_layer(left, liq.processed, price, swap_for_y, pool)
-        left -= p_in
-        o_in = o_out = 0
-        if left:
-            o_in, o_out = _fill_layer(left, liq.open, price, swap_for_y, pool)
-            left -= o_in
-        lo_in = p_in + o_in
-        out += p_out + o_out
-    filled = mm_in + lo_in
-    included = amount
-    if left:
-        if charge_input:
-            fee = fee_on_excluded(filled, rate)
-            included = filled + fee
-        else:
-            included = filled
-    if not charge_input:
-        fee = fee_from_included(out, rate)
-        out -= fee
-    protocol = split_fee(fee, protocol_share, mm_in, filled)
-    return BinFill(
-        bin_id, _u64(included, pool, "amount in"), out, fee, protocol, mm_in, mm_out, lo_in
+    layers = (liq.mm, liq.processed, liq.open, liq.price)
+    return _exact_in(
+        bin_id, layers, amount, rate, _Side(protocol_share, swap_for_y, charge_input, pool)
     )
 
 
@@ -276,57 +383,9 @@ def bin_exact_out(
     pool: Pubkey,
 ) -> BinFill:
     """Take `amount_out` (or all the bin has) from one bin (`swap_exact_out_quote_at_bin`)."""
-    wanted = amount_out if charge_input else amount_out + fee_on_excluded(amount_out, rate)
-    if wanted >= liq.max_out:
-        return bin_exact_in(
-            liq,
-            bin_id,
-            U64_MAX,
-            rate=rate,
-            protocol_share=protocol_share,
-            swap_for_y=swap_for_y,
-            charge_input=charge_input,
-            pool=pool,
-        )
-    price = liq.price
-    rest = wanted
-    take = min(rest, liq.mm)
-    need = _amount_in(take, price, swap_for_y)
-    rest -= take
-    if rest:
-        take = min(rest, liq.processed)
-        need += _amount_in(take, price, swap_for_y)
-        rest -= take
-        if rest:
-            need += _amount_in(min(rest, liq.open), price, swap_for_y)
-    _u64(need, pool, "amount in")
-    if charge_input:
-        need += fee_on_excluded(need, rate)
-    fill = bin_exact_in(
-        liq,
-        bin_id,
-        _u64(need, pool, "amount in"),
-        rate=rate,
-        protocol_share=protocol_share,
-        swap_for_y=swap_for_y,
-        charge_input=charge_input,
-        pool=pool,
-    )
-    protocol = fill.protocol_fee
-    delta = fill.amount_out - amount_out
-    if delta > 1:
-        # The program books the rounding surplus of an exact-out fill as protocol fee.
-        protocol += delta
-    return BinFill(
-        bin_id,
-        fill.amount_in,
-        amount_out,
-        fill.fee,
-        protocol,
-        fill.mm_in,
-        fill.mm_out,
-        fill.lo_in,
-        surplus=delta if delta > 1 else 0,
+    layers = (liq.mm, liq.processed, liq.open, liq.price)
+    return _exact_out(
+        bin_id, layers, amount_out, rate, _Side(protocol_share, swap_for_y, charge_input, pool)
     )
 
 
@@ -351,9 +410,19 @@ def next_array_with_liquidity(bitmap: int, array_index: int, swap_for_y: bool) -
     return max(offset, 0) + (masked & -masked).bit_length() - 1 - BIN_ARRAY_BITMAP_SIZE
 
 
-@dataclass(frozen=True, slots=True)
-class SwapResult:
-    """A whole swap on the pool side (before Token-2022 transfer fees)."""
+def _lazy_price(bin_id: int, bin_step: int, pool: Pubkey) -> int:
+    """The price of a bin that has none stored yet; the program fails the swap past range."""
+    try:
+        return price_from_id(bin_id, bin_step)
+    except PriceOverflow as exc:
+        raise AmountOutOfRange(pool, str(exc)) from exc
+
+
+class SwapResult(NamedTuple):
+    """A whole swap on the pool side (before Token-2022 transfer fees).
+
+    A NamedTuple, like `BinFill`, because every quote builds one; the volatility state is
+    kept as plain ints and only `apply` needs it as `VariableParameters`."""
 
     amount_in: int
     amount_out: int
@@ -361,8 +430,21 @@ class SwapResult:
     protocol_fee: int
     fills: tuple[BinFill, ...]
     active_id: int
-    v_parameters: VariableParameters
+    volatility_accumulator: int
+    volatility_reference: int
+    index_reference: int
+    timestamp: int
     fee_on_input: bool
+
+    @property
+    def v_parameters(self) -> VariableParameters:
+        """The pair's volatility state after the swap."""
+        return VariableParameters(
+            volatility_accumulator=self.volatility_accumulator,
+            volatility_reference=self.volatility_reference,
+            index_reference=self.index_reference,
+            last_update_timestamp=self.timestamp,
+        )
 
 
 def swap(
@@ -383,18 +465,27 @@ def swap(
     p = pair.parameters
     v = pair.v_parameters
     bin_step = pair.bin_step
+    bitmap = pair.bin_array_bitmap
     active_id = pair.active_id
     v_ref, i_ref = update_references(p, v, active_id, now)
     v_acc = v.volatility_accumulator
     with_orders = support_limit_order(pair)
     charge_input = fee_on_input(pair, swap_for_y)
+    # The fee rate's parts that do not change from bin to bin.
+    base_rate = base_fee_rate(p, bin_step)
+    vfc = p.variable_fee_control
+    max_va = p.max_volatility_accumulator
+    side = _Side(p.protocol_share, swap_for_y, charge_input, pool)
+    fill_bin = _exact_in if exact_in else _exact_out
+    read_reserves = BIN_RESERVES.unpack_from
+    read_orders = BIN_ORDERS.unpack_from
     step = -1 if swap_for_y else 1
     left = amount
     total_in = total_out = total_fee = total_protocol = 0
     fills: list[BinFill] = []
     while left:
         array_index = active_id // BINS_PER_ARRAY
-        found = next_array_with_liquidity(pair.bin_array_bitmap, array_index, swap_for_y)
+        found = next_array_with_liquidity(bitmap, array_index, swap_for_y)
         if found is None:
             raise InsufficientLiquidity(pool, f"no bin array with liquidity past bin {active_id}")
         array = arrays.get(found)
@@ -405,38 +496,31 @@ def swap(
         if found != array_index:
             # Jump over the empty gap to the near edge of the next array with liquidity.
             active_id = upper if swap_for_y else lower
+        data = array.bins
         while lower <= active_id <= upper:
-            liq = bin_liquidity(
-                array.raw_bin(active_id), active_id, bin_step, swap_for_y, with_orders
-            )
-            if liq.max_out:
-                delta_id = abs(i_ref - active_id)
-                v_acc = min(v_ref + delta_id * BASIS_POINT_MAX, p.max_volatility_accumulator)
-                rate = total_fee_rate(p, bin_step, v_acc)
-                if exact_in:
-                    fill = bin_exact_in(
-                        liq,
-                        active_id,
-                        left,
-                        rate=rate,
-                        protocol_share=p.protocol_share,
-                        swap_for_y=swap_for_y,
-                        charge_input=charge_input,
-                        pool=pool,
-                    )
-                    left -= fill.amount_in
-                else:
-                    fill = bin_exact_out(
-                        liq,
-                        active_id,
-                        left,
-                        rate=rate,
-                        protocol_share=p.protocol_share,
-                        swap_for_y=swap_for_y,
-                        charge_input=charge_input,
-                        pool=pool,
-                    )
-                    left -= fill.amount_out
+            offset = (active_id - lower) * BIN_LEN
+            amount_x, amount_y, price_lo, price_hi = read_reserves(data, offset)
+            # The program stores a bin's price lazily (`get_or_store_bin_price`).
+            price = price_lo | price_hi << 64 or _lazy_price(active_id, bin_step, pool)
+            mm = amount_y if swap_for_y else amount_x
+            processed = opened = 0
+            if with_orders:
+                open_amount, processed_amount, ask_side = read_orders(
+                    data, offset + BIN_ORDERS_OFFSET
+                )
+                # Bid-side orders (ask flag 0) sell Y, so an X→Y swap fills them.
+                if (ask_side != 0) != swap_for_y:
+                    opened, processed = open_amount, processed_amount
+            if mm or processed or opened:
+                v_acc = v_ref + abs(i_ref - active_id) * BASIS_POINT_MAX
+                v_acc = min(v_acc, max_va)
+                rate = base_rate
+                if vfc:
+                    scaled = v_acc * bin_step
+                    rate += (vfc * scaled * scaled + 99_999_999_999) // 100_000_000_000
+                rate = min(rate, MAX_FEE_RATE)
+                fill = fill_bin(active_id, (mm, processed, opened, price), left, rate, side)
+                left -= fill.amount_in if exact_in else fill.amount_out
                 total_in += fill.amount_in
                 total_out += fill.amount_out
                 total_fee += fill.fee
@@ -450,17 +534,15 @@ def swap(
     if total_in > U64_MAX or total_out > U64_MAX:
         raise AmountOutOfRange(pool, "swap total overflows u64")
     return SwapResult(
-        amount_in=total_in,
-        amount_out=total_out,
-        fee=total_fee,
-        protocol_fee=total_protocol,
-        fills=tuple(fills),
-        active_id=active_id,
-        v_parameters=VariableParameters(
-            volatility_accumulator=v_acc,
-            volatility_reference=v_ref,
-            index_reference=i_ref,
-            last_update_timestamp=now,
-        ),
-        fee_on_input=charge_input,
+        total_in,
+        total_out,
+        total_fee,
+        total_protocol,
+        tuple(fills),
+        active_id,
+        v_acc,
+        v_ref,
+        i_ref,
+        now,
+        charge_input,
     )

@@ -1,0 +1,97 @@
+"""An opportunity: a sized, exactly quoted route that ends in the token it started with.
+
+`opportunity_id` is the correlation id through every journal record, span and log line.
+It is derived from the route, the slot and the size only, so a replayed capture gives the
+same ids as the live run it was recorded from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from solders.pubkey import Pubkey
+
+OpportunityKind = Literal["edge", "cycle"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One directed swap of a route, before sizing: which pool, which way."""
+
+    venue: str
+    pool: Pubkey
+    mint_in: Pubkey
+    mint_out: Pubkey
+
+
+def route_key(hops: tuple[Hop, ...]) -> str:
+    """A stable text key of a route (pools and directions); the dedupe key of its opportunities."""
+    return ">".join(f"{h.pool}:{h.mint_in}" for h in hops)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One sized swap: exact-in `amount_in`, the exact quoted `amount_out`, and its floor."""
+
+    venue: str
+    pool: Pubkey
+    mint_in: Pubkey
+    mint_out: Pubkey
+    amount_in: int
+    amount_out: int
+    min_out: int
+    fee: int = 0
+
+    @property
+    def hop(self) -> Hop:
+        return Hop(self.venue, self.pool, self.mint_in, self.mint_out)
+
+
+@dataclass(frozen=True, slots=True)
+class Opportunity:
+    """A route sized to its best expected value, with per-leg min-outs.
+
+    Amounts are atoms of `token` (the route's start and end mint). `ev_pred` is the final
+    output minus `size` minus `costs` (priority fee, tip, flash fee converted to `token`).
+    """
+
+    id: str
+    kind: OpportunityKind
+    token: Pubkey
+    legs: tuple[Leg, ...]
+    size: int
+    gross_out: int
+    costs: int
+    ev_pred: int
+    ev_pred_bps: float
+    detected_slot: int
+    detected_ns: int
+
+    @property
+    def min_outs(self) -> tuple[int, ...]:
+        return tuple(leg.min_out for leg in self.legs)
+
+    @property
+    def hops(self) -> tuple[Hop, ...]:
+        return tuple(leg.hop for leg in self.legs)
+
+    @property
+    def route(self) -> str:
+        return route_key(self.hops)
+
+    @property
+    def pools(self) -> tuple[Pubkey, ...]:
+        return tuple(leg.pool for leg in self.legs)
+
+
+def opportunity_id(route: str, slot: int, size: int) -> str:
+    """Deterministic 16-hex-digit id of a route sized at a slot."""
+    digest = hashlib.blake2b(f"{route}|{slot}|{size}".encode(), digest_size=8)
+    return digest.hexdigest()
+
+
+def ev_bps(ev: int, size: int) -> float:
+    """EV as basis points of the size (a report figure; decisions use the integer EV)."""
+    return 0.0 if size <= 0 else ev * 10_000 / size

@@ -1,0 +1,476 @@
+"""The engine loop: source → MarketState → finders/sizer → guards → executor → journal.
+
+The hot path is synchronous: every account update is decoded, the finders re-evaluate
+only the routes through the pools that changed, each opportunity gets a decision, and a
+send goes to the executor, all before the next event is read. Decisions use the source
+clock (`ts_ns`), so a replay decides exactly as the run it recorded; latency is measured
+on the process's monotonic clock. Redis status and control are edges: throttled, and a
+Redis failure is counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from solders.pubkey import Pubkey
+
+from solarb_runtime.domain.decision import Decision, ExecutionReport, GuardTrip, TripKind
+from solarb_runtime.domain.mode import Mode
+from solarb_runtime.domain.opportunity import Opportunity
+from solarb_runtime.execution.base import Executor
+from solarb_runtime.execution.shadow import ShadowExecutor
+from solarb_runtime.market.hotstate import Control, HotState, HotStateUnavailable
+from solarb_runtime.market.state import MarketState
+from solarb_runtime.sources.base import AccountUpdate, Idle, SlotUpdate, Source, SourceEvent
+from solarb_runtime.telemetry.metrics import RuntimeMetrics
+
+LATENCY_SAMPLES = 100_000
+
+
+class Finder(Protocol):
+    """Finding and sizing: exactly re-quoted opportunities through the changed pools."""
+
+    def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> list[Opportunity]: ...
+
+
+class Gate(Protocol):
+    """The blocking guards and abort conditions (risk)."""
+
+    def decide(
+        self, opportunity: Opportunity, market: MarketState, now_ns: int, mode: Mode
+    ) -> Decision: ...
+
+    def on_report(self, report: ExecutionReport, now_ns: int) -> None: ...
+
+    def observe_latency(self, latency_ns: int, now_ns: int) -> None:
+        """Tick→decision latency of one decision (the latency-SLO abort watches it)."""
+        ...
+
+    def trips(self, now_ns: int, mode: Mode) -> list[GuardTrip]:
+        """Abort conditions that fired since the last call."""
+        ...
+
+    def counters(self) -> dict[str, int]: ...
+
+
+class JournalSink(Protocol):
+    """Durable records: `kind` is edge_snapshot | decision | submitted_tx | landed | guard_trip."""
+
+    def write(self, kind: str, doc: dict[str, object]) -> None: ...
+
+
+@dataclass(slots=True)
+class StageTimes:
+    """Cumulative ns per stage of the hot path, for the bench's breakdown."""
+
+    decode: int = 0
+    find: int = 0
+    guard: int = 0
+    execute: int = 0
+    journal: int = 0
+
+
+@dataclass(slots=True)
+class EngineStats:
+    events: int = 0
+    account_updates: int = 0
+    slot_updates: int = 0
+    idles: int = 0
+    pools_changed: int = 0
+    opportunities: int = 0
+    sent: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    ev_pred: int = 0
+    ev_real: int = 0
+    trips: list[GuardTrip] = field(default_factory=list)
+    status_failures: int = 0
+    control_applied: Counter[str] = field(default_factory=Counter)
+    latency_ns: deque[int] = field(default_factory=lambda: deque(maxlen=LATENCY_SAMPLES))
+    stages: StageTimes = field(default_factory=StageTimes)
+    first_ts_ns: int | None = None
+    last_ts_ns: int = 0
+    slot: int = 0
+
+
+def percentile(samples: Iterable[int], q: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return float(ordered[index])
+
+
+def opportunity_doc(opp: Opportunity) -> dict[str, object]:
+    return {
+        "opportunity_id": opp.id,
+        "kind": opp.kind,
+        "token": str(opp.token),
+        "size": opp.size,
+        "gross_out": opp.gross_out,
+        "costs": opp.costs,
+        "ev_pred": opp.ev_pred,
+        "ev_pred_bps": round(opp.ev_pred_bps, 4),
+        "slot": opp.detected_slot,
+        "ts_ns": opp.detected_ns,
+        "legs": [
+            {
+                "venue": leg.venue,
+                "pool": str(leg.pool),
+                "mint_in": str(leg.mint_in),
+                "mint_out": str(leg.mint_out),
+                "amount_in": leg.amount_in,
+                "amount_out": leg.amount_out,
+                "min_out": leg.min_out,
+            }
+            for leg in opp.legs
+        ],
+    }
+
+
+class Engine:
+    """One strategy's loop over one source; every mode and source share it."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        mode: Mode,
+        market: MarketState,
+        finder: Finder,
+        gate: Gate,
+        executor: Executor,
+        journal: JournalSink,
+        hot: HotState | None = None,
+        status_interval_ms: int = 250,
+        clock_ns: Callable[[], int] = time.monotonic_ns,
+        metrics: RuntimeMetrics | None = None,
+        decimals: Mapping[Pubkey, int] | None = None,
+    ) -> None:
+        self.name = name
+        self.configured_mode: Mode = mode
+        self.mode: Mode = mode
+        self.market = market
+        self.finder = finder
+        self.gate = gate
+        self.executor = executor
+        self._executors: list[Executor] = [executor]
+        self.journal = journal
+        self.hot = hot
+        self.status_interval_ns = status_interval_ms * 1_000_000
+        self._clock_ns = clock_ns
+        self._last_status_ns: int | None = None
+        self.killed = False
+        self.stats = EngineStats()
+        self._opportunities: dict[str, Opportunity] = {}
+        self.metrics = metrics
+        # Token decimals turn atoms into the token units metrics are exported in.
+        self._decimals = dict(decimals or {})
+        self._rejections_seen: Counter[str] = Counter()
+        if metrics is not None:
+            metrics.set_mode(mode)
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def run(
+        self,
+        source: Source,
+        *,
+        duration_s: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        on_event: Callable[[Engine], None] | None = None,
+    ) -> EngineStats:
+        """Consume `source` until it ends, `duration_s` of wall time passes, or stop."""
+        deadline = None if duration_s is None else self._clock_ns() + int(duration_s * 1e9)
+        try:
+            for event in source.events():
+                self.handle(event)
+                if on_event is not None:
+                    on_event(self)
+                if should_stop is not None and should_stop():
+                    break
+                if deadline is not None and self._clock_ns() >= deadline:
+                    break
+        finally:
+            source.close()
+        self.flush_status(force=True)
+        return self.stats
+
+    def handle(self, event: SourceEvent) -> None:
+        """One event through the whole pipeline (never raises on bad input)."""
+        started = self._clock_ns()
+        stats = self.stats
+        stats.events += 1
+        now = event.ts_ns
+        if stats.first_ts_ns is None:
+            stats.first_ts_ns = now
+        stats.last_ts_ns = max(stats.last_ts_ns, now)
+        # Paper fills due before this event see the market as it was until now.
+        self._collect(now)
+        if isinstance(event, AccountUpdate):
+            stats.account_updates += 1
+            changed = self.market.apply(event.account, now)
+            decoded = self._clock_ns()
+            stats.stages.decode += decoded - started
+            if changed:
+                stats.pools_changed += len(changed)
+                if self.metrics is not None:
+                    self._observe_decoded(changed)
+                self._evaluate(changed, now, started)
+            return
+        if isinstance(event, SlotUpdate):
+            stats.slot_updates += 1
+            self.market.on_slot(event.slot, now)
+            stats.slot = self.market.slot
+        elif isinstance(event, Idle):
+            stats.idles += 1
+        self._check_trips(now)
+        self.flush_status()
+
+    def _evaluate(self, changed: set[Pubkey], now: int, started: int) -> None:
+        stats = self.stats
+        t0 = self._clock_ns()
+        found = self.finder.find(self.market, changed, now)
+        t1 = self._clock_ns()
+        stats.stages.find += t1 - t0
+        for opp in found:
+            stats.opportunities += 1
+            g0 = self._clock_ns()
+            decision = self.gate.decide(opp, self.market, now, self.mode)
+            if self.killed and decision.sent:
+                decision = Decision(opp.id, "skip", self.mode, "killed", "kill switch", now)
+            g1 = self._clock_ns()
+            stats.stages.guard += g1 - g0
+            stats.latency_ns.append(g1 - started)
+            self.gate.observe_latency(g1 - started, now)
+            if self.metrics is not None:
+                self._observe_decision(opp, decision, g1 - started)
+            report: ExecutionReport | None = None
+            if decision.sent:
+                stats.sent += 1
+                stats.ev_pred += opp.ev_pred
+                self._opportunities[opp.id] = opp
+                report = self.executor.submit(opp, decision)
+            else:
+                stats.skipped[decision.reason or "unknown"] += 1
+            g2 = self._clock_ns()
+            stats.stages.execute += g2 - g1
+            self.journal.write("edge_snapshot", opportunity_doc(opp))
+            self.journal.write("decision", _decision_doc(decision, opp, g1 - started))
+            if decision.sent:
+                self.journal.write(
+                    "submitted_tx",
+                    {"opportunity_id": opp.id, "mode": self.mode, "ts_ns": now, "size": opp.size},
+                )
+            stats.stages.journal += self._clock_ns() - g2
+            if report is not None:
+                self._report(report, now)
+
+    def _collect(self, now: int) -> None:
+        for executor in self._executors:
+            for report in executor.poll(now):
+                self._report(report, now)
+
+    def _report(self, report: ExecutionReport, now: int) -> None:
+        self.stats.outcomes[report.outcome] += 1
+        if report.ev_real is not None:
+            self.stats.ev_real += report.ev_real
+        opp = self._opportunities.pop(report.opportunity_id, None)
+        if self.metrics is not None:
+            self._observe_report(report, opp)
+        self.gate.on_report(report, now)
+        doc = asdict(report)
+        doc["ts_ns"] = now
+        if opp is not None:
+            doc["ev_pred"] = opp.ev_pred
+        self.journal.write("landed", doc)
+
+    # --- modes, trips, control ----------------------------------------------------------
+
+    def _check_trips(self, now: int) -> None:
+        for trip in self.gate.trips(now, self.mode):
+            self.trip(trip)
+
+    def trip(self, trip: GuardTrip) -> None:
+        """Record a trip and drop to its `mode_after` (shadow): latched for the session."""
+        self.stats.trips.append(trip)
+        self.journal.write("guard_trip", asdict(trip))
+        self.set_mode(trip.mode_after)
+        if self.metrics is not None:
+            self.metrics.guard_trips.labels(self.name, trip.kind).inc()
+            self.metrics.kill_switch.labels(self.name).set(1.0 if self.killed else 0.0)
+        if self.hot is not None:
+            try:
+                self.hot.push_trip(self.name, asdict(trip))
+            except HotStateUnavailable:
+                self.stats.status_failures += 1
+
+    def set_mode(self, mode: Mode) -> None:
+        if mode == self.mode:
+            return
+        self.mode = mode
+        if self.metrics is not None:
+            self.metrics.set_mode(mode)
+        if mode == "shadow" and not isinstance(self.executor, ShadowExecutor):
+            # In-flight sends still report through the old executor's poll.
+            self.executor = ShadowExecutor()
+            self._executors.append(self.executor)
+
+    def kill(self, kind: TripKind, reason: str, now: int) -> None:
+        """The kill switch (control key or signal): every later send becomes skip(killed)."""
+        if self.killed:
+            return
+        self.killed = True
+        self.stats.control_applied[kind] += 1
+        self.trip(GuardTrip(kind, reason, 1, 1, now, self.mode))
+
+    def apply_control(self, control: Control, now: int) -> None:
+        if control.kill and not self.killed:
+            self.kill("manual_kill", control.reason or "kill key", now)
+        if control.mode == "shadow" and self.mode != "shadow":
+            self.stats.control_applied["shadow"] += 1
+            self.trip(
+                GuardTrip("manual_kill", control.reason or "shadow key", 1, 1, now, self.mode)
+            )
+
+    def flush_status(self, *, force: bool = False) -> None:
+        """Heartbeat, mode and guard counters out; control keys in (throttled)."""
+        if self.hot is None and self.metrics is None:
+            return
+        wall = self._clock_ns()
+        if (
+            not force
+            and self._last_status_ns is not None
+            and wall - self._last_status_ns < self.status_interval_ns
+        ):
+            return
+        self._last_status_ns = wall
+        if self.metrics is not None:
+            self._observe_market()
+        if self.hot is None:
+            return
+        counters = dict(self.gate.counters())
+        counters.update({f"skip_{k}": v for k, v in self.stats.skipped.items()})
+        counters["sent"] = self.stats.sent
+        heartbeat: dict[str, object] = {
+            "ts_ns": time.time_ns(),
+            "source_ts_ns": self.stats.last_ts_ns,
+            "slot": self.stats.slot,
+            "mode": self.mode,
+            "killed": self.killed,
+        }
+        try:
+            self.hot.write_status(self.name, heartbeat=heartbeat, mode=self.mode, counters=counters)
+            control = self.hot.read_control(self.name)
+        except HotStateUnavailable:
+            self.stats.status_failures += 1
+            return
+        self.apply_control(control, self.stats.last_ts_ns)
+
+    # --- metrics (only when a RuntimeMetrics is attached) ----------------------------------
+
+    def _units(self, token: Pubkey, atoms: int) -> float:
+        return atoms / 10.0 ** self._decimals.get(token, 0)
+
+    def _observe_decision(self, opp: Opportunity, decision: Decision, latency_ns: int) -> None:
+        m, name = self.metrics, self.name
+        assert m is not None
+        m.found.labels(name, opp.kind).inc()
+        m.decisions.labels(name, decision.action, decision.reason or "").inc()
+        m.stage_latency.labels(name, "tick_to_decision").observe(latency_ns / 1e9)
+        if decision.sent:
+            m.ev_predicted.labels(name).inc(max(0.0, self._units(opp.token, opp.ev_pred)))
+
+    def _observe_report(self, report: ExecutionReport, opp: Opportunity | None) -> None:
+        m, name = self.metrics, self.name
+        assert m is not None
+        m.results.labels(name, self.mode, report.outcome).inc()
+        if report.ev_real is None or opp is None:
+            return
+        real = self._units(opp.token, report.ev_real)
+        if real > 0:
+            m.ev_realised.labels(name).inc(real)
+        m.pnl.labels(name).inc(real)
+        if opp.size > 0:
+            m.ev_error.labels(name).observe(abs(opp.ev_pred - report.ev_real) * 10_000 / opp.size)
+
+    def _observe_decoded(self, changed: set[Pubkey]) -> None:
+        assert self.metrics is not None
+        for pool in changed:
+            state = self.market.pool(pool)
+            if state is not None:
+                self.metrics.updates.labels(self.name, state.venue, "decoded", "").inc()
+
+    def _observe_market(self) -> None:
+        """Periodic gauges: heartbeat, feed age and slot lag per venue, decode rejections."""
+        m, name, market = self.metrics, self.name, self.market
+        assert m is not None
+        m.heartbeat.labels(name).set(time.time())
+        now = self.stats.last_ts_ns
+        newest: dict[str, float] = {}
+        lag: dict[str, int] = {}
+        for state in market.pools():
+            age = market.pool_age_ms(state.address, now)
+            if age is not None:
+                newest[state.venue] = min(newest.get(state.venue, age), age)
+            pool_lag = market.slot_lag(state.address)
+            if pool_lag is not None:
+                lag[state.venue] = min(lag.get(state.venue, pool_lag), pool_lag)
+        for venue, age in newest.items():
+            m.feed_age.labels(name, venue).set(age / 1e3)
+        for venue, slots in lag.items():
+            m.feed_slot_lag.labels(name, venue).set(slots)
+        for key, count in market.rejections.items():
+            delta = count - self._rejections_seen[key]
+            if delta > 0:
+                venue, _, reason = key.partition(": ")
+                m.updates.labels(name, venue, "rejected", reason[:64]).inc(delta)
+                self._rejections_seen[key] = count
+
+    def summary(self) -> dict[str, object]:
+        s = self.stats
+        lat = list(s.latency_ns)
+        return {
+            "name": self.name,
+            "mode_configured": self.configured_mode,
+            "mode_final": self.mode,
+            "killed": self.killed,
+            "events": s.events,
+            "account_updates": s.account_updates,
+            "slots": s.slot_updates,
+            "opportunities": s.opportunities,
+            "sent": s.sent,
+            "skipped": dict(sorted(s.skipped.items())),
+            "outcomes": dict(sorted(s.outcomes.items())),
+            "ev_pred_atoms": s.ev_pred,
+            "ev_real_atoms": s.ev_real,
+            "trips": [asdict(t) for t in s.trips],
+            "latency_us": {
+                "p50": percentile(lat, 0.5) / 1e3,
+                "p99": percentile(lat, 0.99) / 1e3,
+                "samples": len(lat),
+            },
+            "status_failures": s.status_failures,
+            "decode_rejections": dict(self.market.rejections),
+            "source_span_ms": ((s.last_ts_ns - (s.first_ts_ns or s.last_ts_ns)) / 1e6),
+        }
+
+
+def _decision_doc(decision: Decision, opp: Opportunity, latency_ns: int) -> dict[str, object]:
+    # latency_ns is wall-clock (monotonic) time: the one field a replay does not reproduce.
+    return {
+        "latency_ns": latency_ns,
+        "opportunity_id": decision.opportunity_id,
+        "action": decision.action,
+        "mode": decision.mode,
+        "reason": decision.reason,
+        "detail": decision.detail,
+        "ts_ns": decision.decided_ns,
+        "size": opp.size,
+        "ev_pred": opp.ev_pred,
+        "route": opp.route,
+    }

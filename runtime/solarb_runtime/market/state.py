@@ -1,0 +1,264 @@
+"""The in-process market: latest decoded state per pool, the token graph, slot and ages.
+
+`MarketState.apply` takes raw accounts as any source delivers them, re-decodes only the
+pools an account belongs to, and returns the pools whose decoded state changed. A bad
+account never raises: it becomes a counted rejection and the pool is dropped until a
+good update arrives (a pool we cannot decode must not be traded on stale bytes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from solders.pubkey import Pubkey
+
+from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.amounts import AmountError
+from solarb_runtime.venues.base import DecodeError, PoolState, Venue, VenueError
+from solarb_runtime.venues.registry import VENUES, UnknownVenue
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEdge:
+    """A directed swap a pool offers: give `mint_in`, get `mint_out`."""
+
+    pool: Pubkey
+    venue: str
+    mint_in: Pubkey
+    mint_out: Pubkey
+
+
+class TokenGraph:
+    """Tokens as nodes, each decoded pool as two directed edges (one per swap direction)."""
+
+    __slots__ = ("_out", "_pool_edges", "version")
+
+    def __init__(self) -> None:
+        # Bumped on every add/remove so finders know when to re-enumerate routes.
+        self.version = 0
+        self._out: dict[Pubkey, list[GraphEdge]] = {}
+        self._pool_edges: dict[Pubkey, tuple[GraphEdge, GraphEdge]] = {}
+
+    def add(self, state: PoolState) -> bool:
+        """Add a pool's two edges; False if it was already there (mints never change)."""
+        if state.address in self._pool_edges:
+            return False
+        ab = GraphEdge(state.address, state.venue, state.mint_a, state.mint_b)
+        ba = GraphEdge(state.address, state.venue, state.mint_b, state.mint_a)
+        self._pool_edges[state.address] = (ab, ba)
+        self._out.setdefault(ab.mint_in, []).append(ab)
+        self._out.setdefault(ba.mint_in, []).append(ba)
+        self.version += 1
+        return True
+
+    def remove(self, pool: Pubkey) -> bool:
+        edges = self._pool_edges.pop(pool, None)
+        if edges is None:
+            return False
+        for edge in edges:
+            self._out[edge.mint_in].remove(edge)
+        self.version += 1
+        return True
+
+    def edges_from(self, mint: Pubkey) -> list[GraphEdge]:
+        return self._out.get(mint, [])
+
+    def edges_of(self, pool: Pubkey) -> tuple[GraphEdge, GraphEdge] | None:
+        return self._pool_edges.get(pool)
+
+    def pools_between(self, a: Pubkey, b: Pubkey) -> list[Pubkey]:
+        return [e.pool for e in self.edges_from(a) if e.mint_out == b]
+
+    def tokens(self) -> list[Pubkey]:
+        return [m for m, edges in self._out.items() if edges]
+
+    def __len__(self) -> int:
+        return len(self._pool_edges)
+
+
+@dataclass(slots=True)
+class _Tracked:
+    venue: Venue[Any]
+    deps: tuple[Pubkey, ...] = ()
+
+
+class MarketState:
+    """Latest state of the tracked pools, built from the raw accounts a source delivers.
+
+    Times are on the source clock (`ts_ns`), so a replay ages accounts exactly as the live
+    run did.
+    """
+
+    def __init__(
+        self,
+        tracked: Iterable[tuple[str, Pubkey]],
+        venues: Mapping[str, Venue[Any]] = VENUES,
+    ) -> None:
+        self._tracked: dict[Pubkey, _Tracked] = {}
+        for kind, address in tracked:
+            venue = venues.get(kind)
+            if venue is None:
+                raise UnknownVenue(kind)
+            self._tracked[address] = _Tracked(venue)
+        self._accounts: dict[Pubkey, RawAccount] = {}
+        self._seen_ns: dict[Pubkey, int] = {}
+        self._dependents: dict[Pubkey, set[Pubkey]] = {}
+        self._pools: dict[Pubkey, PoolState] = {}
+        self.graph = TokenGraph()
+        # `slot` is the newest slot heard from anyone; `account_slot` the newest slot an
+        # account update carried. Their gap is the feed's lag behind the cluster.
+        self.slot = 0
+        self.account_slot = 0
+        self.rejections: Counter[str] = Counter()
+        self.updates = 0
+        # Source-clock time of the newest event; the stale-state guard ages the feed by it.
+        self.last_ts_ns: int | None = None
+
+    # -- updates -----------------------------------------------------------------------
+
+    def on_slot(self, slot: int, ts_ns: int | None = None) -> None:
+        """The cluster reached `slot` (slots only move forward)."""
+        self.slot = max(self.slot, slot)
+        if ts_ns is not None:
+            self.last_ts_ns = ts_ns
+
+    def apply(self, account: RawAccount, ts_ns: int = 0) -> set[Pubkey]:
+        """Store `account` and re-decode the pools it belongs to; the pools that changed."""
+        key = account.pubkey
+        is_primary = key in self._tracked
+        dependents = self._dependents.get(key)
+        if not is_primary and not dependents:
+            self.rejections["untracked"] += 1
+            return set()
+        self.updates += 1
+        self._seen_ns[key] = ts_ns
+        self.last_ts_ns = ts_ns
+        if account.slot > self.account_slot:
+            self.account_slot = account.slot
+            self.slot = max(self.slot, account.slot)
+        previous = self._accounts.get(key)
+        self._accounts[key] = account
+        if (
+            previous is not None
+            and previous.data == account.data
+            and previous.owner == account.owner
+        ):
+            return set()  # Same bytes at a newer slot: the age moved, the state did not.
+        changed: set[Pubkey] = set()
+        if is_primary:
+            self._refresh_deps(key, account)
+            self._decode(key, changed)
+        if dependents:
+            for pool in dependents:
+                self._decode(pool, changed)
+        return changed
+
+    def _refresh_deps(self, pool: Pubkey, primary: RawAccount) -> None:
+        tracked = self._tracked[pool]
+        try:
+            deps = tracked.venue.dependencies(primary)
+        except (VenueError, AmountError, ValueError) as exc:
+            self._reject(tracked.venue.kind, exc)
+            deps = ()
+        if deps == tracked.deps:
+            return
+        for old in tracked.deps:
+            users = self._dependents.get(old)
+            if users is not None:
+                users.discard(pool)
+        for new in deps:
+            self._dependents.setdefault(new, set()).add(pool)
+        tracked.deps = deps
+
+    def _decode(self, pool: Pubkey, changed: set[Pubkey]) -> None:
+        tracked = self._tracked[pool]
+        primary = self._accounts.get(pool)
+        if primary is None:
+            return
+        deps: dict[Pubkey, RawAccount] = {}
+        missing = False
+        for dep in tracked.deps:
+            raw = self._accounts.get(dep)
+            if raw is None:
+                missing = True
+            else:
+                deps[dep] = raw
+        try:
+            # Some dependencies are optional (an oracle, a tick array that does not exist
+            # on chain): the venue decides whether what has arrived is enough.
+            state = tracked.venue.state(primary, deps)
+        except KeyError:
+            if missing:
+                return  # A required dependency has not arrived yet: wait for it.
+            raise
+        except (VenueError, AmountError, ValueError) as exc:
+            if missing:
+                return
+            self._reject(tracked.venue.kind, exc)
+            if self._pools.pop(pool, None) is not None:
+                self.graph.remove(pool)
+                changed.add(pool)
+            return
+        if self._pools.get(pool) != state:
+            self._pools[pool] = state
+            self.graph.add(state)
+            changed.add(pool)
+
+    def _reject(self, kind: str, exc: Exception) -> None:
+        reason = exc.reason if isinstance(exc, DecodeError) else type(exc).__name__
+        self.rejections[f"{kind}: {reason}"] += 1
+
+    # -- reads -------------------------------------------------------------------------
+
+    def pool(self, address: Pubkey) -> PoolState | None:
+        return self._pools.get(address)
+
+    def pools(self) -> Iterator[PoolState]:
+        return iter(self._pools.values())
+
+    def venue_of(self, pool: Pubkey) -> Venue[Any]:
+        return self._tracked[pool].venue
+
+    def tracked(self) -> list[Pubkey]:
+        return list(self._tracked)
+
+    def accounts_of(self, pool: Pubkey) -> tuple[Pubkey, ...]:
+        """The pool's primary account and its current dependencies."""
+        tracked = self._tracked.get(pool)
+        return () if tracked is None else (pool, *tracked.deps)
+
+    def account(self, pubkey: Pubkey) -> RawAccount | None:
+        return self._accounts.get(pubkey)
+
+    def age_ms(self, pubkey: Pubkey, now_ns: int) -> float | None:
+        """Milliseconds since `pubkey` was last updated; None if it never was."""
+        seen = self._seen_ns.get(pubkey)
+        return None if seen is None else (now_ns - seen) / 1e6
+
+    def pool_age_ms(self, pool: Pubkey, now_ns: int) -> float | None:
+        """Age of the oldest account the pool's state reads (the one a trade trusts least)."""
+        oldest: int | None = None
+        for key in self.accounts_of(pool):
+            seen = self._seen_ns.get(key)
+            if seen is None:
+                return None
+            oldest = seen if oldest is None else min(oldest, seen)
+        return None if oldest is None else (now_ns - oldest) / 1e6
+
+    def feed_age_ms(self, now_ns: int) -> float | None:
+        """Milliseconds since the source last delivered anything; None before the first event."""
+        return None if self.last_ts_ns is None else (now_ns - self.last_ts_ns) / 1e6
+
+    def feed_lag(self) -> int:
+        """Slots the account feed is behind the newest slot heard."""
+        return max(0, self.slot - self.account_slot)
+
+    def slot_lag(self, pool: Pubkey) -> int | None:
+        """Slots between the newest slot seen and the oldest account of the pool."""
+        slots = [self._accounts[k].slot for k in self.accounts_of(pool) if k in self._accounts]
+        if not slots:
+            return None
+        return max(0, self.slot - min(slots))

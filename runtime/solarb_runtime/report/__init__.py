@@ -1,0 +1,1 @@
+"""`solarb report`: a journal turned into figures, markdown, HTML and PNG plots."""

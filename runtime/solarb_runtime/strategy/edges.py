@@ -1,0 +1,128 @@
+"""EdgeJoiner: two-leg cross-venue edges on a pair (AMM↔AMM, AMM↔order book).
+
+For a pair (base, quote) an edge buys base on one pool with the start token and sells it
+back on another. Each candidate route is screened with one exact route quote at the
+smallest size (fees, rounding and the book spread included, so the screen is fee aware);
+a route that does not return more than it took at that size cannot at any larger size,
+because a route's output per unit falls as it grows. Survivors are sized exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from solders.pubkey import Pubkey
+
+from solarb_runtime.domain.opportunity import Hop, Opportunity
+from solarb_runtime.market.state import MarketState
+from solarb_runtime.strategy.candidate import opportunity_from
+from solarb_runtime.strategy.route import bind, route_out
+from solarb_runtime.strategy.sizer import Sizer
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A traded pair; edges start and end in `start` (the token the wallet holds)."""
+
+    start: Pubkey
+    other: Pubkey
+
+
+@dataclass(slots=True)
+class EdgeStats:
+    """Counters for the view and the bench."""
+
+    routes_screened: int = 0
+    screened_out: int = 0
+    sized: int = 0
+    unprofitable: int = 0
+    found: int = 0
+
+
+class EdgeJoiner:
+    """Finds two-leg edges on the configured pairs among the pools the market holds."""
+
+    def __init__(
+        self,
+        market: MarketState,
+        pairs: Sequence[Pair],
+        sizers: Mapping[Pubkey, Sizer],
+    ) -> None:
+        self.market = market
+        self.pairs = tuple(pairs)
+        self.sizers = sizers
+        self.stats = EdgeStats()
+
+    def routes_through(self, pool: Pubkey) -> list[tuple[Hop, Hop]]:
+        """Both directions of every edge that uses `pool` on a configured pair."""
+        state = self.market.pool(pool)
+        if state is None:
+            return []
+        mints = {state.mint_a, state.mint_b}
+        out: list[tuple[Hop, Hop]] = []
+        for pair in self.pairs:
+            if mints == {pair.start, pair.other}:
+                for other in self._pair_pools(pair):
+                    if other != pool:
+                        out.append(self._route(pair, pool, other))
+                        out.append(self._route(pair, other, pool))
+        return out
+
+    def all_routes(self) -> list[tuple[Hop, Hop]]:
+        out: list[tuple[Hop, Hop]] = []
+        for pair in self.pairs:
+            pools = self._pair_pools(pair)
+            out.extend(self._route(pair, p, q) for p in pools for q in pools if p != q)
+        return out
+
+    def _pair_pools(self, pair: Pair) -> list[Pubkey]:
+        return self.market.graph.pools_between(pair.start, pair.other)
+
+    def _route(self, pair: Pair, buy: Pubkey, sell: Pubkey) -> tuple[Hop, Hop]:
+        m = self.market
+        return (
+            Hop(m.venue_of(buy).kind, buy, pair.start, pair.other),
+            Hop(m.venue_of(sell).kind, sell, pair.other, pair.start),
+        )
+
+    def on_update(self, changed: Iterable[Pubkey], now_ns: int) -> list[Opportunity]:
+        """Edges touching the pools that changed, sized; only those with EV > 0 after costs."""
+        seen: set[tuple[Hop, Hop]] = set()
+        routes: list[tuple[Hop, Hop]] = []
+        for pool in changed:
+            for route in self.routes_through(pool):
+                if route not in seen:
+                    seen.add(route)
+                    routes.append(route)
+        return self.evaluate(routes, now_ns)
+
+    def scan(self, now_ns: int) -> list[Opportunity]:
+        """Every edge on every pair."""
+        return self.evaluate(self.all_routes(), now_ns)
+
+    def evaluate(self, routes: Iterable[tuple[Hop, Hop]], now_ns: int) -> list[Opportunity]:
+        found: list[Opportunity] = []
+        stats = self.stats
+        for hops in routes:
+            sizer = self.sizers.get(hops[0].mint_in)
+            if sizer is None:
+                continue
+            priced = bind(self.market, hops)
+            if priced is None:
+                continue
+            stats.routes_screened += 1
+            out = route_out(priced, sizer.min_size)
+            if out is None or out <= sizer.min_size:
+                stats.screened_out += 1
+                continue
+            stats.sized += 1
+            sized = sizer.size(priced)
+            if sized is None or sized.ev <= 0:
+                stats.unprofitable += 1
+                continue
+            stats.found += 1
+            found.append(
+                opportunity_from("edge", hops, sized, slot=self.market.slot, now_ns=now_ns)
+            )
+        return found

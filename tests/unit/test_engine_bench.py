@@ -1,0 +1,33 @@
+"""`solarb bench engine` on a tiny universe: every figure it reports is measured."""
+
+from __future__ import annotations
+
+from solarb_runtime.commands import bench_engine as be
+
+
+def test_graph_universe_has_the_requested_shape_and_hubs() -> None:
+    tokens, specs = be.graph_universe(40, 90, ["raydium-cpmm", "phoenix"], seed=1)
+    assert len(tokens) == 40
+    assert len(specs) == 90
+    pairs = {frozenset((s.token_a.mint, s.token_b.mint)) for s in specs}
+    assert len(pairs) == 90  # no pair twice
+    usdc = tokens[1].mint
+    # Every token trades against a hub, so cycles through USDC exist.
+    assert all(any(t.mint in p and usdc in p for p in pairs) for t in tokens[3:])
+    assert {s.kind for s in specs} == {"raydium-cpmm", "phoenix"}
+
+
+def test_small_bench_reports_measured_figures() -> None:
+    graph = be.bench_graph(n_tokens=15, n_pools=30, slots=2, max_updates=60)
+    assert graph.pools == 30
+    assert graph.cycles > 0
+    assert 0 < graph.updates <= 60
+    assert graph.full_scan_ms > 0
+    assert graph.updates_per_s > 0
+    assert graph.stages_us_per_update["decode"] > 0
+    pair = be.bench_pair(slots=4)
+    assert pair.events > 0
+    assert pair.stages_us_per_update["decode"] > 0
+    text = "\n".join(be.report(pair, graph, be.rss_mb()))
+    assert "tick->decision" in text
+    assert "full cycle scan" in text
