@@ -29,6 +29,36 @@ from solarb_runtime.sources.base import AccountUpdate, Idle, SlotUpdate, Source,
 from solarb_runtime.telemetry.metrics import RuntimeMetrics
 
 LATENCY_SAMPLES = 100_000
+# Skip reasons that are states (they keep blocking until something changes), exported as
+# `solarb_guard_blocking_state`; per-opportunity reasons (min_ev, duplicate) are not.
+BLOCKING_GUARDS = (
+    "killed",
+    "tripped",
+    "error_burst",
+    "consecutive_fails",
+    "stale_feed",
+    "slot_lag",
+    "tps",
+    "notional_per_minute",
+)
+_REJECTION_CLASSES = (
+    ("untracked", "untracked"),
+    ("not supplied", "missing"),
+    ("discriminator", "discriminator"),
+    ("owner", "owner"),
+    ("bytes", "size"),
+    ("overrun", "size"),
+    ("length", "size"),
+)
+
+
+def rejection_class(reason: str) -> str:
+    """A bounded metric label for a decode rejection (reasons carry numbers and keys)."""
+    lowered = reason.lower()
+    for needle, label in _REJECTION_CLASSES:
+        if needle in lowered:
+            return label
+    return "invalid"
 
 
 class Finder(Protocol):
@@ -150,8 +180,10 @@ class Engine:
         clock_ns: Callable[[], int] = time.monotonic_ns,
         metrics: RuntimeMetrics | None = None,
         decimals: Mapping[Pubkey, int] | None = None,
+        ramp_multiplier: float = 1.0,
     ) -> None:
         self.name = name
+        self.ramp_multiplier = ramp_multiplier
         self.configured_mode: Mode = mode
         self.mode: Mode = mode
         self.market = market
@@ -171,8 +203,23 @@ class Engine:
         # Token decimals turn atoms into the token units metrics are exported in.
         self._decimals = dict(decimals or {})
         self._rejections_seen: Counter[str] = Counter()
+        self._sent = 0
+        self._filled = 0
         if metrics is not None:
-            metrics.set_mode(mode)
+            self._init_metrics(metrics)
+
+    def _init_metrics(self, m: RuntimeMetrics) -> None:
+        """Series that are true zeros until something happens (no "no data" panels)."""
+        name = self.name
+        m.set_mode(self.mode)
+        for counter in (m.tips, m.fees, m.ev_predicted, m.ev_realised):
+            counter.labels(name).inc(0)
+        m.pnl.labels(name).set(0.0)
+        m.inclusion.labels(name).set(0.0)
+        m.kill_switch.labels(name).set(0.0)
+        m.ramp.labels(name).set(self.ramp_multiplier)
+        for guard in BLOCKING_GUARDS:
+            m.guard_blocking.labels(name, guard).set(0.0)
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -364,11 +411,21 @@ class Engine:
             "killed": self.killed,
         }
         try:
+            start = time.monotonic_ns()
             self.hot.write_status(self.name, heartbeat=heartbeat, mode=self.mode, counters=counters)
+            written = time.monotonic_ns()
             control = self.hot.read_control(self.name)
+            done = time.monotonic_ns()
         except HotStateUnavailable:
             self.stats.status_failures += 1
             return
+        if self.metrics is not None:
+            self.metrics.redis_latency.labels(self.name, "write_status").observe(
+                (written - start) / 1e9
+            )
+            self.metrics.redis_latency.labels(self.name, "read_control").observe(
+                (done - written) / 1e9
+            )
         self.apply_control(control, self.stats.last_ts_ns)
 
     # --- metrics (only when a RuntimeMetrics is attached) ----------------------------------
@@ -382,6 +439,9 @@ class Engine:
         m.found.labels(name, opp.kind).inc()
         m.decisions.labels(name, decision.action, decision.reason or "").inc()
         m.stage_latency.labels(name, "tick_to_decision").observe(latency_ns / 1e9)
+        # A guard "blocks" while the latest decision was skipped by it; a send clears all.
+        for guard in BLOCKING_GUARDS:
+            m.guard_blocking.labels(name, guard).set(1.0 if decision.reason == guard else 0.0)
         if decision.sent:
             m.ev_predicted.labels(name).inc(max(0.0, self._units(opp.token, opp.ev_pred)))
 
@@ -389,6 +449,10 @@ class Engine:
         m, name = self.metrics, self.name
         assert m is not None
         m.results.labels(name, self.mode, report.outcome).inc()
+        if report.outcome != "shadow":
+            self._sent += 1
+            self._filled += report.outcome in ("landed", "paper")
+            m.inclusion.labels(name).set(self._filled / self._sent)
         if report.ev_real is None or opp is None:
             return
         real = self._units(opp.token, report.ev_real)
@@ -428,7 +492,7 @@ class Engine:
             delta = count - self._rejections_seen[key]
             if delta > 0:
                 venue, _, reason = key.partition(": ")
-                m.updates.labels(name, venue, "rejected", reason[:64]).inc(delta)
+                m.updates.labels(name, venue, "rejected", rejection_class(reason)).inc(delta)
                 self._rejections_seen[key] = count
 
     def summary(self) -> dict[str, object]:

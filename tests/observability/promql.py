@@ -35,3 +35,12 @@ def by_labels(expr: str) -> set[str]:
             label.strip() for label in group.split(",") if label.strip() and label.strip() != "le"
         )
     return out
+
+
+def selectors(expr: str) -> list[tuple[str, set[str]]]:
+    """(base metric name, label names matched in its `{...}`) for each selector."""
+    out = []
+    for name, body in re.findall(r"\b(solarb_[a-z0-9_]+)\s*\{([^}]*)\}", expr):
+        base = next(iter(metric_names(name)))
+        out.append((base, set(_LABEL.findall(body + '"'))))
+    return out

@@ -184,6 +184,13 @@ def serve_metrics(cfg: StrategyConfig, notes: list[str]) -> RuntimeMetrics | Non
     return metrics
 
 
+def ramp_multiplier(cfg: StrategyConfig) -> float:
+    """Size multiplier the ramp grants: the max size the operator rendered over the first
+    step (the operator writes the current step as `max_size`)."""
+    steps = cfg.sizing.ramp.steps
+    return cfg.sizing.max_size / steps[0] if steps else 1.0
+
+
 def build_session(
     cfg: StrategyConfig,
     parts_factory: PartsFactory,
@@ -235,5 +242,6 @@ def build_session(
         hot=hot,
         metrics=metrics,
         decimals={Pubkey.from_string(t.mint): t.decimals for t in cfg.tokens.values()},
+        ramp_multiplier=ramp_multiplier(cfg),
     )
     return Session(cfg, source, market, engine, executor, parts, hot, directory, notes)

@@ -245,7 +245,10 @@ def outline(data: ReportFigures, plots: Mapping[str, Path]) -> tuple[Section, ..
         ("figure", "samples", "p50 bps", "p95 bps", "p99 bps"),
         tuple(
             (name, *(_f(distribution(v)[k]) for k in ("samples", "p50", "p95", "p99")))
-            for name, v in (("slippage", data.slippage_bps), ("EV error", data.ev_error_bps))
+            for name, v in (
+                ("slippage (short of quote)", data.slippage_bps),
+                ("EV error (realised − predicted)", data.ev_error_bps),
+            )
         ),
     )
     img = {name: path.name for name, path in plots.items()}

@@ -328,9 +328,6 @@ def _feeds() -> dict[str, Any]:
                   (("{{venue}} {{reason}}", f'sum by (venue, reason) (rate(solarb_feed_updates_total{{{SEL},result="rejected"}}[5m]))'),), unit="ops"),
             Panel("Redis latency p99", "Hot-state operations (distributed mode).",
                   (("{{op}}", f"histogram_quantile(0.99, sum by (op, le) (rate(solarb_redis_op_duration_seconds_bucket{{{SEL}}}[5m])))"),), unit="s"),
-            Panel("Queue depth and drops", "Stage queues: a drop is a visible, counted event.",
-                  (("{{queue}} depth", f"max by (queue) (solarb_engine_queue_depth_items{{{SEL}}})"),
-                   ("{{queue}} dropped/s", f"sum by (queue) (rate(solarb_engine_queue_dropped_total{{{SEL}}}[5m]))"))),
         ),
     )  # fmt: skip
     return dashboard("solarb-feeds", "solarb / feeds", (row,))

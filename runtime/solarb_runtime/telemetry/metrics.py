@@ -3,7 +3,7 @@
 Dashboards and alert rules in `grafana/` use exactly these names; a test scrapes a running
 runtime and checks that every name and label they use exists. Label values are bounded:
 `strategy` (one per process), `venue` (venue kinds), `reason`/`guard`/`stage`/`outcome`/
-`mode` (closed sets in the domain), `endpoint` (configured endpoints only), `queue`, `op`.
+`mode` (closed sets in the domain), `endpoint` (configured endpoints only), `op`.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ class RuntimeMetrics:
             "Unix time of the engine's last tick",
             s,
         )
-        # Latency, I/O and queues
+        # Latency and I/O
         self.stage_latency = self._add(
             Histogram,
             "solarb_latency_stage_seconds",
@@ -178,17 +178,6 @@ class RuntimeMetrics:
             (*s, "op"),
             buckets=LATENCY_BUCKETS,
         )
-        self.queue_depth = self._add(
-            Gauge,
-            "solarb_engine_queue_depth_items",
-            "Items waiting in a stage queue",
-            (*s, "queue"),
-        )
-        self.queue_dropped = self._add(
-            Counter,
-            "solarb_engine_queue_dropped_total", "Items dropped because a stage queue was full",
-            (*s, "queue"),
-        )  # fmt: skip
 
     def _add(self, kind: type[M], name: str, doc: str, labels: tuple[str, ...], **kwargs: Any) -> M:
         """Register one metric and remember its name and labels (dashboards are checked on it)."""
