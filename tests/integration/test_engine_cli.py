@@ -67,6 +67,18 @@ def _decisions(records: list[dict[str, object]]) -> list[dict[str, object]]:
     return [r for r in records if r["record"] == "decision"]
 
 
+def _wait_for_decision(journal: Path, *, after_ns: int, timeout_s: float = 90.0) -> None:
+    """Until the journal holds a decision made on state newer than `after_ns`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if journal.exists():
+            records = list(read_journal(journal, strict=False))
+            if any(int(str(d["ts_ns"])) > after_ns for d in _decisions(records)):
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"no decision after {after_ns} within {timeout_s} s")
+
+
 @pytest.fixture
 def journal_dir(tmp_path: Path) -> Path:
     return tmp_path / "journal"
@@ -156,12 +168,13 @@ def test_distributed_feed_and_strategy_survive_a_redis_restart(
         env=env,
     )  # fmt: skip
     try:
-        time.sleep(6)
+        # Wait on what the strategy journals, not on the clock: the machine may be loaded.
+        _wait_for_decision(journal, after_ns=0)
         redis_server.stop()
         time.sleep(2)
         redis_server.start()
         restarted_ns = time.time_ns()
-        time.sleep(6)
+        _wait_for_decision(journal, after_ns=restarted_ns)
         run.send_signal(signal.SIGTERM)
         out, err = run.communicate(timeout=30)
         feed.send_signal(signal.SIGTERM)
