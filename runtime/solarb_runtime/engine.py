@@ -27,6 +27,7 @@ from solarb_runtime.market.hotstate import Control, HotState, HotStateUnavailabl
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.sources.base import AccountUpdate, Idle, SlotUpdate, Source, SourceEvent
 from solarb_runtime.telemetry.metrics import RuntimeMetrics
+from solarb_runtime.telemetry.tracing import TRACER_OFF, OpportunityTracer, StageTime, trace_id_hex
 
 LATENCY_SAMPLES = 100_000
 # Skip reasons that are states (they keep blocking until something changes), exported as
@@ -181,8 +182,12 @@ class Engine:
         metrics: RuntimeMetrics | None = None,
         decimals: Mapping[Pubkey, int] | None = None,
         ramp_multiplier: float = 1.0,
+        tracer: OpportunityTracer = TRACER_OFF,
     ) -> None:
         self.name = name
+        self.tracer = tracer
+        # Root span context and submit time per sent opportunity, until its report lands.
+        self._traces: dict[str, tuple[object, int]] = {}
         self.ramp_multiplier = ramp_multiplier
         self.configured_mode: Mode = mode
         self.mode: Mode = mode
@@ -306,16 +311,57 @@ class Engine:
                 stats.skipped[decision.reason or "unknown"] += 1
             g2 = self._clock_ns()
             stats.stages.execute += g2 - g1
-            self.journal.write("edge_snapshot", opportunity_doc(opp))
-            self.journal.write("decision", _decision_doc(decision, opp, g1 - started))
+            trace_id = None
+            if self.tracer.enabled:
+                trace_id = self._trace(opp, decision, (started, t0, t1, g0, g1, g2))
+            self.journal.write("edge_snapshot", {**opportunity_doc(opp), "trace_id": trace_id})
+            self.journal.write(
+                "decision", {**_decision_doc(decision, opp, g1 - started), "trace_id": trace_id}
+            )
             if decision.sent:
                 self.journal.write(
                     "submitted_tx",
-                    {"opportunity_id": opp.id, "mode": self.mode, "ts_ns": now, "size": opp.size},
+                    {
+                        "opportunity_id": opp.id,
+                        "mode": self.mode,
+                        "ts_ns": now,
+                        "size": opp.size,
+                        "trace_id": trace_id,
+                    },
                 )
             stats.stages.journal += self._clock_ns() - g2
             if report is not None:
                 self._report(report, now)
+
+    def _trace(self, opp: Opportunity, decision: Decision, stamps: tuple[int, ...]) -> str | None:
+        """Spans from the stamps the loop took anyway (off the decision's critical path)."""
+        started, t0, t1, g0, g1, g2 = stamps
+        stages = [
+            StageTime("detect", started, t0),
+            StageTime("size", t0, t1),
+            StageTime("guard", g0, g1),
+        ]
+        if decision.sent:
+            stages.append(StageTime("submit", g1, g2))
+        venues = ",".join(sorted({leg.venue for leg in opp.legs}))
+        context = self.tracer.record(
+            opp.id,
+            stages,
+            {
+                "solarb.strategy": self.name,
+                "solarb.kind": opp.kind,
+                "solarb.venues": venues,
+                "solarb.pools": ",".join(str(leg.pool) for leg in opp.legs),
+                "solarb.size": opp.size,
+                "solarb.ev_pred": opp.ev_pred,
+                "solarb.mode": self.mode,
+                "solarb.decision": decision.action,
+                "solarb.reason": decision.reason or "",
+            },
+        )
+        if context is not None and decision.sent:
+            self._traces[opp.id] = (context, g2)
+        return trace_id_hex(context)
 
     def _collect(self, now: int) -> None:
         for executor in self._executors:
@@ -334,6 +380,16 @@ class Engine:
         doc["ts_ns"] = now
         if opp is not None:
             doc["ev_pred"] = opp.ev_pred
+        traced = self._traces.pop(report.opportunity_id, None)
+        if traced is not None:
+            context, submitted = traced
+            self.tracer.record_late(
+                context,  # type: ignore[arg-type]
+                StageTime("land", submitted, self._clock_ns()),
+                {"solarb.outcome": report.outcome, "solarb.ev_real": report.ev_real or 0},
+                error=report.error,
+            )
+            doc["trace_id"] = trace_id_hex(context)  # type: ignore[arg-type]
         self.journal.write("landed", doc)
 
     # --- modes, trips, control ----------------------------------------------------------

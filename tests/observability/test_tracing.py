@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from solders.pubkey import Pubkey
 
+from solarb_runtime.engine import Engine
+from solarb_runtime.execution.paper import PaperExecutor
+from solarb_runtime.market.state import MarketState
 from solarb_runtime.telemetry.tracing import (
     TRACER_OFF,
     StageTime,
     trace_id_hex,
     tracer_from_env,
+)
+from tests.support.engine_kit import (
+    FAKE_VENUES,
+    USDC,
+    FakeGate,
+    ListJournal,
+    PairFinder,
+    fake_config,
+    fake_sim,
 )
 
 STAGES = [
@@ -58,3 +71,44 @@ def test_tracing_is_off_without_an_endpoint_or_when_disabled() -> None:
     assert tracer_from_env("solarb-test", disabled) is TRACER_OFF
     assert TRACER_OFF.record("opp-3", STAGES, {}) is None
     assert not TRACER_OFF.enabled
+
+
+def test_engine_traces_each_opportunity_and_journals_the_trace_id() -> None:
+
+
+    exporter = InMemorySpanExporter()
+    tracer = tracer_from_env("solarb-test", {}, exporter)
+    source = fake_sim(fake_config(), max_slots=60)
+    market = MarketState([(p.kind, p.address) for p in source.pools()], FAKE_VENUES)
+    journal = ListJournal()
+    engine = Engine(
+        name="t",
+        mode="paper",
+        market=market,
+        finder=PairFinder(Pubkey.from_string(USDC), max_size=50_000 * 10**6),
+        gate=FakeGate(),
+        executor=PaperExecutor(market, latency_ms=400),
+        journal=journal,
+        tracer=tracer,
+    )
+    engine.run(source)
+    assert tracer.provider is not None
+    tracer.provider.force_flush()
+    spans = exporter.get_finished_spans()
+    roots = {format(s.context.trace_id, "032x"): s for s in spans if s.name == "opportunity"}
+    decisions = journal.decisions()
+    assert decisions
+    assert engine.stats.sent > 0
+    for decision in decisions:
+        root = roots[str(decision["trace_id"])]
+        assert root.attributes is not None
+        assert root.attributes["solarb.opportunity_id"] == decision["opportunity_id"]
+        assert root.attributes["solarb.decision"] == decision["action"]
+    by_trace: dict[int, set[str]] = {}
+    for span in spans:
+        by_trace.setdefault(span.context.trace_id, set()).add(span.name)
+    landed = [d for k, d in journal.records if k == "landed"]
+    assert landed
+    for report in landed:
+        names = by_trace[int(str(report["trace_id"]), 16)]
+        assert {"opportunity", "detect", "size", "guard", "submit", "land"} <= names

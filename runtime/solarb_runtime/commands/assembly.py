@@ -7,6 +7,7 @@ need the chain I/O of their own issue, and are refused rather than silently shad
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from solarb_runtime.sources.replay import ReplaySource
 from solarb_runtime.sources.sim import SimSource
 from solarb_runtime.sources.sim_makers import default_makers
 from solarb_runtime.telemetry.metrics import RuntimeMetrics
+from solarb_runtime.telemetry.tracing import OpportunityTracer, tracer_from_env
 from solarb_runtime.venues.base import Venue
 from solarb_runtime.venues.registry import VENUES
 
@@ -184,6 +186,20 @@ def serve_metrics(cfg: StrategyConfig, notes: list[str]) -> RuntimeMetrics | Non
     return metrics
 
 
+def build_tracer(cfg: StrategyConfig, notes: list[str]) -> OpportunityTracer:
+    """Traces per the standard OTEL_* variables; `telemetry.otlp_endpoint` fills in the
+    endpoint when the environment does not name one."""
+    env = dict(os.environ)
+    if cfg.telemetry.otlp_endpoint and not env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = cfg.telemetry.otlp_endpoint
+    tracer = tracer_from_env(f"solarb-{cfg.name}", env)
+    if tracer.enabled:
+        notes.append(
+            f"traces to {env.get('OTEL_EXPORTER_OTLP_ENDPOINT', 'the configured exporter')}"
+        )
+    return tracer
+
+
 def ramp_multiplier(cfg: StrategyConfig) -> float:
     """Size multiplier the ramp grants: the max size the operator rendered over the first
     step (the operator writes the current step as `max_size`)."""
@@ -243,5 +259,6 @@ def build_session(
         metrics=metrics,
         decimals={Pubkey.from_string(t.mint): t.decimals for t in cfg.tokens.values()},
         ramp_multiplier=ramp_multiplier(cfg),
+        tracer=build_tracer(cfg, notes),
     )
     return Session(cfg, source, market, engine, executor, parts, hot, directory, notes)

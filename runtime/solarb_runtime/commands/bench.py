@@ -13,9 +13,17 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from solarb_runtime.commands.bench_quotes import add_quotes_command
+from solarb_runtime.telemetry.tracing import OpportunityTracer, tracer_from_env
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def in_memory_tracer() -> OpportunityTracer:
+    """Every opportunity traced into memory: the SDK's full cost without an exporter's I/O."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    return tracer_from_env("solarb-bench", {}, InMemorySpanExporter())
 
 
 def _engine(args: argparse.Namespace) -> int:
@@ -23,6 +31,12 @@ def _engine(args: argparse.Namespace) -> int:
     from solarb_runtime.commands import bench_engine as be
 
     pair = None if args.skip_pair else be.bench_pair(slots=args.slots)
+    # The same run with every opportunity traced (spans kept in memory): the cost of tracing.
+    traced = (
+        None
+        if args.skip_pair or not args.tracing
+        else be.bench_pair(slots=args.slots, tracer=in_memory_tracer())
+    )
     graph = (
         None
         if args.skip_graph
@@ -40,10 +54,17 @@ def _engine(args: argparse.Namespace) -> int:
             "graph": None if graph is None else asdict(graph),
             "rss_mb": rss,
             "goals": be.GOALS,
+            "traced_pair": None if traced is None else asdict(traced),
         }
         print(json.dumps(doc, indent=2))
     else:
         print("\n".join(be.report(pair, graph, rss)))
+        if pair is not None and traced is not None:
+            print(
+                f"tracing: off p50 {pair.p50_us:.1f} us p99 {pair.p99_us:.1f} us; "
+                f"on (every opportunity, in-memory exporter) p50 {traced.p50_us:.1f} us "
+                f"p99 {traced.p99_us:.1f} us (spans are built after the decision)"
+            )
     return 0
 
 
@@ -69,6 +90,10 @@ def _register_engine(group: Subparsers) -> None:
     parser.add_argument("--skip-pair", action="store_true", help="skip the pair run")
     parser.add_argument("--skip-graph", action="store_true", help="skip the graph run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--no-tracing", dest="tracing", action="store_false",
+        help="skip the second pair run with tracing on",
+    )  # fmt: skip
     parser.set_defaults(func=_engine)
 
 

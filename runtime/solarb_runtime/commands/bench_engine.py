@@ -36,6 +36,7 @@ from solarb_runtime.risk.guards import GuardLimits, Guards, abort_limits
 from solarb_runtime.sources.sim import CORE_TOKENS, KNOWN_PRICES, SimSource
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimMarket, SimToken
+from solarb_runtime.telemetry.tracing import TRACER_OFF, OpportunityTracer
 from solarb_runtime.venues.base import Venue
 from solarb_runtime.venues.registry import VENUES
 
@@ -92,7 +93,7 @@ class PairResult:
     wall_s: float
 
 
-def bench_pair(*, slots: int, seed: int = 11) -> PairResult:
+def bench_pair(*, slots: int, seed: int = 11, tracer: OpportunityTracer = TRACER_OFF) -> PairResult:
     """The whole engine (real finders, guards, paper executor) on the sim, as fast as it goes."""
     cfg = pair_config(seed)
     source = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=slots)
@@ -105,6 +106,7 @@ def bench_pair(*, slots: int, seed: int = 11) -> PairResult:
         gate=Guards(GuardLimits.from_config(cfg), AbortMonitor(abort_limits(cfg))),
         executor=build_executor(cfg, "paper", market),
         journal=NullJournal(),
+        tracer=tracer,
     )
     gc.collect()
     started = time.perf_counter()

@@ -263,6 +263,8 @@ def _run_session(session: Session, args: argparse.Namespace, stop: StopFlag) -> 
             {"strategy": cfg.name, "balances": balances(session), "stop_reason": stop_reason},
         )
         session.close()  # flushes and fsyncs the journal before it is read back
+        if session.engine.tracer.provider is not None:
+            session.engine.tracer.provider.shutdown()  # exports the spans still batched
         if view is not None:
             view.draw(snapshot(session, started), force=True)
         doc = session_summary(session, stop_reason)
