@@ -227,5 +227,7 @@ def test_the_engines_records_are_valid_and_read_back_unchanged(tmp_path: Path) -
     read = list(read_journal(tmp_path))  # strict: every record validated
     kept = [{"record": k, **json.loads(json.dumps(d))} for k, d in tee.memory.records]
     envelope = ("schema", "seq", "session", "wall", "trace_id")
-    assert [{k: v for k, v in r.items() if k not in envelope} for r in read] == kept
+    assert [{k: v for k, v in r.items() if k not in envelope} for r in read] == [
+        {k: v for k, v in r.items() if k not in envelope} for r in kept
+    ]
     assert {r["record"] for r in read} >= {"edge_snapshot", "decision", "submitted_tx", "landed"}
