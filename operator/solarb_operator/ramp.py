@@ -12,6 +12,7 @@ A summary is `{"day": "YYYY-MM-DD", "pnl": float, "ev_error_median_bps": float,
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -41,10 +42,16 @@ class Gates:
 
 
 def calibration_failure(day: dict[str, Any], gates: Gates) -> str | None:
-    """Which calibration gate the day fails (EV error or inclusion), or None."""
-    median = float(day.get("ev_error_median_bps", 0.0))
-    p95 = float(day.get("ev_error_p95_bps", 0.0))
-    inclusion = float(day.get("inclusion", 1.0))
+    """Which calibration gate the day fails (EV error or inclusion), or None.
+
+    A day without the figures (no fills, nothing executed) fails: no evidence, no step up.
+    """
+    for field in ("ev_error_median_bps", "ev_error_p95_bps", "inclusion"):
+        if day.get(field) is None:
+            return f"no {field} reported for the day"
+    median = float(day["ev_error_median_bps"])
+    p95 = float(day["ev_error_p95_bps"])
+    inclusion = float(day["inclusion"])
     if median > gates.ev_error_median_bps:
         return f"ev error median {median:g} bps > {gates.ev_error_median_bps:g}"
     if p95 > gates.ev_error_p95_bps:
@@ -87,13 +94,23 @@ def judge_day(state: RampState, steps: list[float], gates: Gates, day: dict[str,
 
 
 def advance(
-    state: RampState, steps: list[float], gates: Gates, days: list[dict[str, Any]]
+    state: RampState,
+    steps: list[float],
+    gates: Gates,
+    days: list[dict[str, Any]],
+    today: str | None = None,
 ) -> RampState:
-    """Judge every summary newer than `state.last_day`, oldest first."""
+    """Judge every complete day newer than `state.last_day`, oldest first.
+
+    The runtime updates today's summary after every session, so a day is judged only once
+    it is over (before `today`, UTC): each day is judged once, on all its sessions.
+    """
     if not steps:
         return replace(state, step=0)
+    today = today if today is not None else datetime.now(UTC).strftime("%Y-%m-%d")
     state = replace(state, step=min(state.step, len(steps) - 1))
     for day in sorted(days, key=lambda d: str(d.get("day", ""))):
-        if str(day.get("day", "")) > state.last_day:
+        name = str(day.get("day", ""))
+        if state.last_day < name < today:
             state = judge_day(state, steps, gates, day)
     return state

@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import redis
 import yaml
 
 from tests.observability.promql import by_labels, metric_names, selectors
@@ -98,6 +99,12 @@ def test_every_queried_metric_is_exported_by_a_running_runtime(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # On a clean stop the session's report reaches Redis for the operator's guards and ramp.
+    conn = redis.Redis.from_url(redis_server.url)
+    sessions = conn.lrange(f"scrape{port}:strategy:sol-usdc:sessions", 0, -1)
+    assert len(sessions) == 1
+    assert "pnl" in json.loads(sessions[0])
+    assert conn.hlen(f"scrape{port}:strategy:sol-usdc:daily") == 1
     families, labels = _parse(text)
     for where, expr in _queries():
         for name in metric_names(expr):

@@ -75,7 +75,6 @@ def test_tracing_is_off_without_an_endpoint_or_when_disabled() -> None:
 
 def test_engine_traces_each_opportunity_and_journals_the_trace_id() -> None:
 
-
     exporter = InMemorySpanExporter()
     tracer = tracer_from_env("solarb-test", {}, exporter)
     source = fake_sim(fake_config(), max_slots=60)

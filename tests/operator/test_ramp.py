@@ -81,3 +81,18 @@ def test_never_above_the_specs_last_step(
     days = [day(i + 1, p, median=m, inc=inc) for i, (p, m, inc) in enumerate(pnls[:28])]
     state = advance(RampState(step=start), [float(s) for s in steps], GATES, days)
     assert 0 <= state.step <= len(steps) - 1
+
+
+def test_today_is_judged_only_once_it_is_over() -> None:
+    days = [day(1, 5.0), day(2, 3.0)]
+    during = advance(RampState(), STEPS, GATES, days, today="2026-01-02")
+    assert (during.step, during.last_day) == (0, "2026-01-01")
+    after = advance(during, STEPS, GATES, days, today="2026-01-03")
+    assert (after.step, after.last_day) == (1, "2026-01-02")
+
+
+def test_a_day_without_calibration_figures_never_steps_up() -> None:
+    quiet = {"day": "2026-01-01", "pnl": 5.0, "ev_error_median_bps": None, "inclusion": None}
+    state = advance(RampState(), STEPS, GATES, [quiet, {**quiet, "day": "2026-01-02"}])
+    assert state.step == 0
+    assert "no ev_error_median_bps" in state.last_gate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import random
 
@@ -10,14 +11,21 @@ import pytest
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
-from solarb_runtime.venues.base import VenueError
+from solarb_runtime.venues.base import AmountOutOfRange, VenueError
 from solarb_runtime.venues.meteora_dlmm import MeteoraDlmm
 from solarb_runtime.venues.meteora_dlmm_layout import (
+    BIN_FIELDS,
+    BIN_LEN,
+    BINS_PER_ARRAY,
     LB_PAIR_DISCRIMINATOR,
     PROGRAM_ID,
+    Bin,
+    BinArray,
     StaticParameters,
+    bin_array_pda,
     decode_bin_array,
     decode_lb_pair,
+    pack_bin,
 )
 from solarb_runtime.venues.meteora_dlmm_math import (
     BinLiquidity,
@@ -115,7 +123,7 @@ def test_decoder_fuzz_raises_only_typed_errors() -> None:
                 data = bytearray(rng.randbytes(len(data)))
             mutated = RawAccount(raw.pubkey, raw.owner, bytes(data))
             with contextlib.suppress(VenueError):
-                decode(mutated)  # type: ignore[operator]
+                decode(mutated)
     with pytest.raises(VenueError, match="owner"):
         decode_lb_pair(RawAccount(primary.pubkey, Pubkey.new_unique(), primary.data))
     with pytest.raises(VenueError, match="discriminator"):
@@ -150,3 +158,34 @@ def test_swap_instruction_layout() -> None:
         a.address for a in reversed(state.bin_arrays) if a.index <= state.pair.active_id // 70
     ]
     assert keys[16:] == arrays
+
+
+def test_price_past_range_is_a_typed_error() -> None:
+    # With bin step 100 the program's Q64.64 pow underflows past |id| ~4460 (1.01^4500 >
+    # 2^64): a bin there with no stored price cannot be swapped, nor priced.
+    state = sample_state(random.Random(8))
+    bin_id = 4500
+    index = bin_id // BINS_PER_ARRAY
+    with pytest.raises(ArithmeticError):
+        price_from_id(bin_id, 100)
+    buf = bytearray(BINS_PER_ARRAY * BIN_LEN)
+    offset = (bin_id - index * BINS_PER_ARRAY) * BIN_LEN
+    fields = dict.fromkeys(BIN_FIELDS, 0)
+    fields.update(amount_x=10**9, amount_y=10**9)
+    buf[offset : offset + BIN_LEN] = pack_bin(Bin(**fields))
+    array = BinArray(
+        address=bin_array_pda(state.address, index),
+        index=index,
+        version=1,
+        lb_pair=state.address,
+        bins=bytes(buf),
+    )
+    pair = dataclasses.replace(
+        state.pair, bin_step=100, active_id=bin_id, bin_array_bitmap=1 << (index + 512)
+    )
+    state = dataclasses.replace(state, pair=pair, bin_arrays=(array,))
+    for mint_in in (state.mint_a, state.mint_b):
+        with pytest.raises(AmountOutOfRange, match="out of the price range"):
+            MeteoraDlmm.quote_exact_in(state, mint_in, 1000)
+    with pytest.raises(AmountOutOfRange, match="out of the price range"):
+        MeteoraDlmm.mid_price(state)

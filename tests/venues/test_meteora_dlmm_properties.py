@@ -327,7 +327,8 @@ def test_apply_moves_exactly_the_quoted_amounts(data: st.DataObject) -> None:
 def test_split_swap_never_beats_one_swap(data: st.DataObject, cut: int) -> None:
     """Swapping x then y on the applied state yields at most what x+y yields at once: at
     the same clock the second swap keeps the first's volatility reference, so fees per bin
-    are the same and the split only adds rounding against the trader."""
+    are the same and the split only adds rounding against the trader. Re-quoting x on the
+    applied state gets no more than x got."""
     state = data.draw(states(orders=False, transfer_fees=False))
     mint_in, amount = data.draw(requests(state))
     first_part = max(1, amount * cut // 1000)
@@ -335,9 +336,14 @@ def test_split_swap_never_beats_one_swap(data: st.DataObject, cut: int) -> None:
     first = _quote(state, mint_in, first_part, True)
     if whole is None or first is None or first_part >= amount:
         return
-    second = _quote(MeteoraDlmm.apply(state, first), mint_in, amount - first_part, True)
+    after = MeteoraDlmm.apply(state, first)
+    second = _quote(after, mint_in, amount - first_part, True)
     assert second is not None
     assert first.amount_out + second.amount_out <= whole.amount_out
+    # The same trade again meets the liquidity the first one left: never a better price.
+    again = _quote(after, mint_in, first_part, True)
+    assert again is not None
+    assert again.amount_out <= first.amount_out
 
 
 # -- codecs ----------------------------------------------------------------------------------

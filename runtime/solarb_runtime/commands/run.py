@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,9 +24,11 @@ from solarb_runtime.commands.parts import default_parts
 from solarb_runtime.config import StrategyConfig, load_config
 from solarb_runtime.engine import Engine
 from solarb_runtime.execution.paper import PaperExecutor
+from solarb_runtime.journal.daily import merge_daily, session_report
 from solarb_runtime.journal.reader import read_journal
 from solarb_runtime.journal.summary import recover, summarise, write_summary
 from solarb_runtime.journal.writer import JournalWriter
+from solarb_runtime.market.hotstate import HotState, HotStateUnavailable
 from solarb_runtime.view import LiveView, ViewSnapshot
 
 HELP = """\
@@ -183,6 +186,18 @@ def session_summary(session: Session, stop_reason: str) -> dict[str, object]:
     return doc
 
 
+def publish_reports(hot: HotState, name: str, summary: dict[str, object]) -> None:
+    """The session's result and its day's summary, for the operator's guards and ramp.
+    Redis being away loses nothing: the summary file in the journal has the same figures."""
+    report = session_report(summary)
+    day = str(summary.get("ended") or datetime.now(UTC).isoformat())[:10]
+    try:
+        hot.push_session(name, report)
+        hot.put_daily(name, day, merge_daily(hot.daily(name, day), report, day))
+    except HotStateUnavailable as exc:
+        print(f"session report not published to Redis: {exc}", file=sys.stderr)
+
+
 def write_session_summary(session: Session, doc: dict[str, object]) -> Path:
     if isinstance(session.parts.journal, JournalWriter):
         return write_summary(session.journal_dir, doc)
@@ -269,6 +284,8 @@ def _run_session(session: Session, args: argparse.Namespace, stop: StopFlag) -> 
             view.draw(snapshot(session, started), force=True)
         doc = session_summary(session, stop_reason)
         path = write_session_summary(session, doc)
+        if session.hot is not None:
+            publish_reports(session.hot, cfg.name, doc)
         print(json.dumps(doc, indent=2, sort_keys=True, default=str))
         print(f"summary written to {path}", file=sys.stderr)
     return 0

@@ -24,6 +24,7 @@ STREAM_MAXLEN = 200_000
 _Fields = dict[str | bytes, bytes | float | int | str]
 HEARTBEAT_TTL_S = 15
 TRIPS_KEPT = 200
+SESSIONS_KEPT = 100
 
 
 class HotStateUnavailable(SolarbError):
@@ -257,6 +258,34 @@ class HotState:
         pipe.ltrim(key, 0, TRIPS_KEPT - 1)
         try:
             pipe.execute()
+        except self._error as exc:
+            raise self._fail(exc) from exc
+
+    def push_session(self, name: str, session: dict[str, object]) -> None:
+        """A finished session's result (`id`, `pnl`, ...), newest first: the operator's
+        negative-sessions guard reads it."""
+        key = self.keys.strategy(name, "sessions")
+        pipe = self.client.pipeline(transaction=False)
+        pipe.lpush(key, json.dumps(session, sort_keys=True))
+        pipe.ltrim(key, 0, SESSIONS_KEPT - 1)
+        try:
+            pipe.execute()
+        except self._error as exc:
+            raise self._fail(exc) from exc
+
+    def daily(self, name: str, day: str) -> dict[str, object] | None:
+        try:
+            raw = self.client.hget(self.keys.strategy(name, "daily"), day)
+        except self._error as exc:
+            raise self._fail(exc) from exc
+        return None if raw is None else dict(json.loads(raw))
+
+    def put_daily(self, name: str, day: str, summary: dict[str, object]) -> None:
+        """One UTC day's summary (the operator's ramp gates read these)."""
+        try:
+            self.client.hset(
+                self.keys.strategy(name, "daily"), day, json.dumps(summary, sort_keys=True)
+            )
         except self._error as exc:
             raise self._fail(exc) from exc
 

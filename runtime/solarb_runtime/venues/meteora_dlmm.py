@@ -61,6 +61,7 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
     pack_bin,
 )
 from solarb_runtime.venues.meteora_dlmm_math import (
+    PriceOverflow,
     SwapResult,
     next_array_with_liquidity,
     price_from_id,
@@ -243,7 +244,11 @@ class MeteoraDlmmVenue:
 
     def mid_price(self, state: DlmmState) -> Fraction:
         """The active bin's price (Q64.64 → Fraction), Y atoms per X atom."""
-        return Fraction(price_from_id(state.pair.active_id, state.pair.bin_step), 1 << 64)
+        try:
+            return Fraction(price_from_id(state.pair.active_id, state.pair.bin_step), 1 << 64)
+        except PriceOverflow as exc:
+            # A pair the program could not swap in either: a typed venue error.
+            raise AmountOutOfRange(state.address, str(exc)) from exc
 
     def apply(self, state: DlmmState, quote: Quote) -> DlmmState:
         swap_for_y = self._validate(state, quote.mint_in, 1)

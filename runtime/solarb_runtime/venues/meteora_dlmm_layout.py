@@ -322,7 +322,7 @@ def decode_lb_pair(raw: RawAccount) -> LbPair:
     key_bytes = (f[26], f[27], f[28], f[29], f[32], f[33], f[34])
     keys = _shared_keys.get(key_bytes)
     if keys is None:
-        keys = _share(_shared_keys, key_bytes, tuple(Pubkey.from_bytes(b) for b in key_bytes))
+        keys = _share(_shared_keys, key_bytes, tuple(map(Pubkey.from_bytes, key_bytes)))
     v_params = VariableParameters(
         volatility_accumulator=f[12],
         volatility_reference=f[13],

@@ -189,22 +189,6 @@ class BinLiquidity:
         return self.mm + self.processed + self.open
 
 
-def bin_liquidity(
-    raw: tuple[int, ...], bin_id: int, bin_step: int, swap_for_y: bool, with_orders: bool
-) -> BinLiquidity:
-    """Layers of a raw bin (see `meteora_dlmm_layout._BIN`) for this direction."""
-    price = raw[2] | raw[3] << 64
-    if price == 0:
-        # The program stores a bin's price lazily (`get_or_store_bin_price`).
-        price = price_from_id(bin_id, bin_step)
-    mm = raw[1] if swap_for_y else raw[0]
-    processed = opened = 0
-    # Bid-side orders (ask flag 0) sell Y, so an X→Y swap fills them; ask-side the reverse.
-    if with_orders and (raw[18] != 0) != swap_for_y:
-        opened, processed = raw[14], raw[16]
-    return BinLiquidity(price=price, mm=mm, processed=processed, open=opened)
-
-
 def _fill_layer(
     amount: int, max_out: int, price: int, swap_for_y: bool, pool: Pubkey
 ) -> tuple[int, int]:
@@ -512,6 +496,7 @@ def swap(
                 if (ask_side != 0) != swap_for_y:
                     opened, processed = open_amount, processed_amount
             if mm or processed or opened:
+                # `total_fee_rate` at this bin's volatility accumulator, inlined.
                 v_acc = v_ref + abs(i_ref - active_id) * BASIS_POINT_MAX
                 v_acc = min(v_acc, max_va)
                 rate = base_rate
