@@ -16,10 +16,12 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.amounts import AmountError
 from solarb_runtime.domain.opportunity import Hop
-from solarb_runtime.venues.base import PoolState, Quote, QuoteError, Venue
+from solarb_runtime.venues.base import PoolState, Quote, QuoteError, Venue, VenueError
 
 # What a venue may raise for a size it cannot quote; anything else is a bug and propagates.
 QUOTE_FAILURES: tuple[type[Exception], ...] = (QuoteError, AmountError)
+# An exact-out guess may also meet a venue that does not quote exact-out at all.
+_HINT_FAILURES: tuple[type[Exception], ...] = (*QUOTE_FAILURES, VenueError, NotImplementedError)
 
 
 class PoolLookup(Protocol):
@@ -73,3 +75,19 @@ def route_quotes(route: Sequence[PricedHop], amount_in: int) -> tuple[Quote, ...
     except QUOTE_FAILURES:
         return None
     return tuple(quotes)
+
+
+def route_in(route: Sequence[PricedHop], amount_out: int) -> int | None:
+    """The input an exact-out chain asks for `amount_out` (None if any leg refuses).
+
+    Exact-out and exact-in round differently, so this is only a close guess of the least
+    exact-in size that delivers `amount_out`; callers confirm it with exact-in quotes.
+    """
+    amount = amount_out
+    try:
+        for hop in reversed(route):
+            amount = hop.venue.quote_exact_out(hop.state, hop.mint_in, amount).amount_in
+    except _HINT_FAILURES:
+        # A guess only: a venue that cannot quote exact-out here just gives no hint.
+        return None
+    return amount
