@@ -54,7 +54,17 @@ class RpcClient:
 
     def get_multiple_accounts(self, keys: Sequence[Pubkey]) -> dict[Pubkey, RawAccount | None]:
         """The accounts at `keys` (None where no account exists), with the context slot."""
+        return self.get_multiple_accounts_at(keys)[1]
+
+    def get_multiple_accounts_at(
+        self, keys: Sequence[Pubkey]
+    ) -> tuple[int, dict[Pubkey, RawAccount | None]]:
+        """`get_multiple_accounts` plus the newest context slot of the reads (0 for no keys).
+
+        A poller needs the slot even when every account is missing, so it is returned apart.
+        """
         out: dict[Pubkey, RawAccount | None] = {}
+        newest = 0
         for start in range(0, len(keys), MAX_KEYS_PER_CALL):
             chunk = keys[start : start + MAX_KEYS_PER_CALL]
             result = self.call(
@@ -71,7 +81,15 @@ class RpcClient:
                     out[key] = None if value is None else _raw_account(key, value, slot)
             except (KeyError, TypeError, ValueError) as exc:
                 raise RpcError(f"getMultipleAccounts: malformed reply ({exc})") from exc
-        return out
+            newest = max(newest, slot)
+        return newest, out
+
+    def get_slot(self) -> int:
+        """The slot the node has reached at the client's commitment."""
+        result = self.call("getSlot", [{"commitment": self.commitment}])
+        if not isinstance(result, int) or isinstance(result, bool):
+            raise RpcError(f"getSlot: malformed reply ({result!r})")
+        return result
 
 
 def _raw_account(key: Pubkey, value: dict[str, Any], slot: int) -> RawAccount:
