@@ -279,3 +279,13 @@ def Pubkey_system() -> Any:
     from solders.pubkey import Pubkey
 
     return Pubkey.from_string("11111111111111111111111111111111")
+
+
+def test_rpc_errors_never_print_the_url_token(capsys: pytest.CaptureFixture[str]) -> None:
+    url = "http://127.0.0.1:9/v1/SECRET-TOKEN?api-key=SECRET2"
+    pool = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"
+    code = main(["quote", "--rpc", url, "--pool", pool, "--in", pool, "--amount", "5"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert "SECRET" not in out.out + out.err
+    assert "http://127.0.0.1" in json.loads(out.out)["error"]["message"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,9 @@ class RpcClient:
 
     def __init__(self, url: str, *, commitment: str = "confirmed", timeout: float = 10.0) -> None:
         self.url = url
+        # RPC URLs often carry an API token in the path or query: messages name the host only.
+        parts = urllib.parse.urlsplit(url)
+        self.where = f"{parts.scheme}://{parts.hostname or ''}"
         self.commitment = commitment
         self.timeout = timeout
         self._next_id = 0
@@ -45,7 +49,7 @@ class RpcClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
                 reply = json.load(resp)
         except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
-            raise RpcError(f"{method} to {self.url} failed: {exc}") from exc
+            raise RpcError(f"{method} to {self.where} failed: {type(exc).__name__}") from exc
         if not isinstance(reply, dict):
             raise RpcError(f"{method}: reply is not a JSON object")
         if "error" in reply:
