@@ -12,14 +12,7 @@ from pathlib import Path
 from solders.pubkey import Pubkey
 
 from solarb_runtime.config import parse_config
-from solarb_runtime.domain.opportunity import (
-    Hop,
-    Leg,
-    Opportunity,
-    ev_bps,
-    opportunity_id,
-    route_key,
-)
+from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.engine import Engine
 from solarb_runtime.execution.paper import PaperExecutor
 from solarb_runtime.market.state import MarketState
@@ -30,7 +23,14 @@ from solarb_runtime.sources.sim import SimSource
 from solarb_runtime.sources.sim_makers import default_makers
 from solarb_runtime.strategy.route import bind, route_quotes
 from solarb_runtime.venues.registry import VENUES
-from tests.support.engine_kit import SOL, USDC, FakeGate, ListJournal
+from tests.support.engine_kit import (
+    SOL,
+    USDC,
+    FakeGate,
+    ListJournal,
+    edge_opportunity,
+    round_trips,
+)
 
 KINDS = ("raydium-cpmm", "orca-whirlpool", "meteora-dlmm", "phoenix")
 SLOTS = 120
@@ -47,23 +47,10 @@ class FixedSizeFinder:
 
     def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> list[Opportunity]:
         out: list[Opportunity] = []
-        for pool in sorted(changed, key=bytes):
-            state = market.pool(pool)
-            if state is None or self.token not in (state.mint_a, state.mint_b):
-                continue
-            other = state.mint_b if state.mint_a == self.token else state.mint_a
-            for peer in sorted(market.graph.pools_between(other, self.token), key=bytes):
-                peer_state = market.pool(peer)
-                if peer == pool or peer_state is None:
-                    continue
-                for first, second in ((state, peer_state), (peer_state, state)):
-                    hops = (
-                        Hop(first.venue, first.address, self.token, other),
-                        Hop(second.venue, second.address, other, self.token),
-                    )
-                    opp = self._quoted(market, hops, now_ns)
-                    if opp is not None:
-                        out.append(opp)
+        for hops in round_trips(market, changed, self.token):
+            opp = self._quoted(market, hops, now_ns)
+            if opp is not None:
+                out.append(opp)
         return out
 
     def _quoted(self, market: MarketState, hops: tuple[Hop, ...], now: int) -> Opportunity | None:
@@ -74,31 +61,9 @@ class FixedSizeFinder:
         ev = quotes[-1].amount_out - self.size
         if ev <= 0:
             return None
-        legs = tuple(
-            Leg(
-                h.venue,
-                h.pool,
-                h.mint_in,
-                h.mint_out,
-                q.amount_in,
-                q.amount_out,
-                q.amount_out * (10_000 - self.slippage_bps) // 10_000,
-                q.fee,
-            )
-            for h, q in zip(hops, quotes, strict=True)
-        )
-        return Opportunity(
-            id=opportunity_id(route_key(hops), market.slot, self.size),
-            kind="edge",
-            token=self.token,
-            legs=legs,
-            size=self.size,
-            gross_out=quotes[-1].amount_out,
-            costs=0,
-            ev_pred=ev,
-            ev_pred_bps=ev_bps(ev, self.size),
-            detected_slot=market.slot,
-            detected_ns=now,
+        min_outs = [q.amount_out * (10_000 - self.slippage_bps) // 10_000 for q in quotes]
+        return edge_opportunity(
+            market, hops, quotes, min_outs, size=self.size, costs=0, ev=ev, now_ns=now
         )
 
 

@@ -7,6 +7,7 @@ and executors can be tested on their own. The finder sizes with the real `Sizer`
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from solarb_runtime.market.state import MarketState
 from solarb_runtime.sources.sim import SimSource
 from solarb_runtime.strategy.route import bind
 from solarb_runtime.strategy.sizer import CostModel, Sizer
+from solarb_runtime.venues.base import Quote
 from tests.support.fake_cpmm import VENUE, FakeMaker
 
 SOL = "So11111111111111111111111111111111111111112"
@@ -54,8 +56,59 @@ def fake_sim(cfg: StrategyConfig, max_slots: int, fee_bps: int = 5) -> SimSource
     return SimSource.from_config(cfg, FAKE_VENUES, makers, max_slots=max_slots)
 
 
+def round_trips(
+    market: MarketState, changed: set[Pubkey], token: Pubkey
+) -> Iterator[tuple[Hop, Hop]]:
+    """Every token→X→token pair of hops through a changed pool and a peer, in both orders."""
+    for pool in sorted(changed, key=bytes):
+        state = market.pool(pool)
+        if state is None or token not in (state.mint_a, state.mint_b):
+            continue
+        other = state.mint_b if state.mint_a == token else state.mint_a
+        for peer in sorted(market.graph.pools_between(other, token), key=bytes):
+            peer_state = market.pool(peer)
+            if peer == pool or peer_state is None:
+                continue
+            for first, second in ((state, peer_state), (peer_state, state)):
+                yield (
+                    Hop(first.venue, first.address, token, other),
+                    Hop(second.venue, second.address, other, token),
+                )
+
+
+def edge_opportunity(
+    market: MarketState,
+    hops: tuple[Hop, ...],
+    quotes: Sequence[Quote],
+    min_outs: Sequence[int],
+    *,
+    size: int,
+    costs: int,
+    ev: int,
+    now_ns: int,
+) -> Opportunity:
+    """The edge `Opportunity` for `hops` quoted exact-in at `size`."""
+    legs = tuple(
+        Leg(h.venue, h.pool, h.mint_in, h.mint_out, q.amount_in, q.amount_out, m, q.fee)
+        for h, q, m in zip(hops, quotes, min_outs, strict=True)
+    )
+    return Opportunity(
+        id=opportunity_id(route_key(hops), market.slot, size),
+        kind="edge",
+        token=hops[0].mint_in,
+        legs=legs,
+        size=size,
+        gross_out=quotes[-1].amount_out,
+        costs=costs,
+        ev_pred=ev,
+        ev_pred_bps=ev_bps(ev, size),
+        detected_slot=market.slot,
+        detected_ns=now_ns,
+    )
+
+
 class PairFinder:
-    """FAKE finder: every two-pool round trip from USDC through a changed pool."""
+    """FAKE finder: every two-pool round trip from `token` through a changed pool."""
 
     def __init__(self, token: Pubkey, max_size: int, slippage_bps: int = 30) -> None:
         self.token = token
@@ -63,24 +116,10 @@ class PairFinder:
 
     def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> list[Opportunity]:
         out: list[Opportunity] = []
-        for pool in sorted(changed, key=bytes):
-            state = market.pool(pool)
-            if state is None or self.token not in (state.mint_a, state.mint_b):
-                continue
-            other = state.mint_b if state.mint_a == self.token else state.mint_a
-            for peer in sorted(market.graph.pools_between(other, self.token), key=bytes):
-                if peer == pool:
-                    continue
-                peer_state = market.pool(peer)
-                assert peer_state is not None
-                for first, second in ((state, peer_state), (peer_state, state)):
-                    hops = (
-                        Hop(first.venue, first.address, self.token, other),
-                        Hop(second.venue, second.address, other, self.token),
-                    )
-                    opp = self._sized(market, hops, now_ns)
-                    if opp is not None:
-                        out.append(opp)
+        for hops in round_trips(market, changed, self.token):
+            opp = self._sized(market, hops, now_ns)
+            if opp is not None:
+                out.append(opp)
         return out
 
     def _sized(self, market: MarketState, hops: tuple[Hop, ...], now: int) -> Opportunity | None:
@@ -90,23 +129,15 @@ class PairFinder:
         sized = self.sizer.size(route)
         if sized is None or sized.ev <= 0:
             return None
-        legs = tuple(
-            Leg(h.venue, h.pool, h.mint_in, h.mint_out, q.amount_in, q.amount_out, m, q.fee)
-            for h, q, m in zip(hops, sized.quotes, sized.min_outs, strict=True)
-        )
-        key = route_key(hops)
-        return Opportunity(
-            id=opportunity_id(key, market.slot, sized.size),
-            kind="edge",
-            token=self.token,
-            legs=legs,
+        return edge_opportunity(
+            market,
+            hops,
+            sized.quotes,
+            sized.min_outs,
             size=sized.size,
-            gross_out=sized.gross_out,
             costs=sized.costs,
-            ev_pred=sized.ev,
-            ev_pred_bps=ev_bps(sized.ev, sized.size),
-            detected_slot=market.slot,
-            detected_ns=now,
+            ev=sized.ev,
+            now_ns=now,
         )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from solders.pubkey import Pubkey
 
+from solarb_runtime.bench.sdk_cases import dlmm_line
 from solarb_runtime.domain.keys import TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import QuoteError
 from solarb_runtime.venues.meteora_dlmm import DlmmState, MeteoraDlmm
@@ -92,40 +93,6 @@ def _vary(rng: random.Random, state: DlmmState) -> DlmmState:
     )
 
 
-def _strings(value: object) -> object:
-    """Big integers as decimal strings: JSON numbers past 2^53 lose precision in node."""
-    if isinstance(value, dict):
-        return {k: _strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strings(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
-        return str(value)
-    return value
-
-
-def _case(state: DlmmState, amount: int, swap_for_y: bool, exact_in: bool) -> dict[str, object]:
-    doc = MeteoraDlmm.state_to_json(state)
-    pair = doc["pair"]
-    assert isinstance(pair, dict)
-
-    def fees(mint: object) -> object:
-        assert isinstance(mint, dict)
-        if EXT_TRANSFER_FEE_CONFIG not in mint["extensions"]:
-            return None
-        return [mint["older_fee"], mint["newer_fee"]]
-
-    return {
-        **doc,
-        "mint_x": {"decimals": state.decimals_a, "fees": fees(doc["mint_x"])},
-        "mint_y": {"decimals": state.decimals_b, "fees": fees(doc["mint_y"])},
-        "function_type": FUNCTION_TYPES.index(state.pair.parameters.function_type),
-        "collect_fee_mode": COLLECT_FEE_MODES.index(state.pair.parameters.collect_fee_mode),
-        "amount": str(amount),
-        "swap_for_y": swap_for_y,
-        "exact_in": exact_in,
-    }
-
-
 def _ours(state: DlmmState, mint_in: Pubkey, amount: int, exact_in: bool) -> dict[str, object]:
     try:
         quote = (MeteoraDlmm.quote_exact_in if exact_in else MeteoraDlmm.quote_exact_out)(
@@ -181,8 +148,7 @@ def test_quotes_match_the_official_sdk_exactly() -> None:
             amount = rng.randrange(1, 2000)  # rounding edges at tiny amounts
         if rng.random() < 0.05:
             amount *= 1000  # runs out of the supplied arrays
-        swap_for_y = mint_in == state.mint_a
-        cases.append(json.dumps(_strings(_case(state, amount, swap_for_y, exact_in))))
+        cases.append(json.dumps(dlmm_line(state, mint_in, amount, exact_in)))
         expected.append(_ours(state, mint_in, amount, exact_in))
     proc = subprocess.run(
         [node, str(SCRIPT)],

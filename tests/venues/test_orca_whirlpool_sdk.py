@@ -9,18 +9,15 @@ reports the smallest amount that nets the same pool input; both must net the sam
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import secrets
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 from solders.pubkey import Pubkey
 
+from solarb_runtime.bench.sdk_cases import whirlpool_line
 from solarb_runtime.venues.base import (
     AmountOutOfRange,
     InsufficientLiquidity,
@@ -31,9 +28,7 @@ from solarb_runtime.venues.base import (
 from solarb_runtime.venues.orca_whirlpool import VENUE, WhirlpoolState
 from solarb_runtime.venues.orca_whirlpool_samples import sample_request, sample_state
 from solarb_runtime.venues.token import TransferFee, epoch_of_slot
-
-SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"
-SCRIPT = SDK_DIR / "orca_whirlpool.mjs"
+from tests.support.sdk_node import run_sdk_script
 
 
 def _fee(state: WhirlpoolState, a: bool) -> TransferFee:
@@ -41,56 +36,8 @@ def _fee(state: WhirlpoolState, a: bool) -> TransferFee:
     return info.transfer_fee(epoch_of_slot(state.slot))
 
 
-def sdk_case(
-    state: WhirlpoolState, mint_in: Pubkey, amount: int, exact_in: bool
-) -> dict[str, object]:
-    a_to_b = mint_in == state.mint_a
-    arrays = state.sequence_a_to_b if a_to_b else state.sequence_b_to_a
-    fees = {}
-    for name, a in (("fee_a", True), ("fee_b", False)):
-        fee = _fee(state, a)
-        fees[name] = (
-            {"bps": fee.basis_points, "max": str(fee.maximum_fee)} if fee.basis_points else None
-        )
-    return {
-        "whirlpool": {
-            "fee_tier_index": state.fee_tier_index,
-            "tick_spacing": state.tick_spacing,
-            "fee_rate": state.fee_rate,
-            "protocol_fee_rate": state.protocol_fee_rate,
-            "liquidity": str(state.liquidity),
-            "sqrt_price": str(state.sqrt_price),
-            "tick_current_index": state.tick_current_index,
-        },
-        "tick_arrays": [
-            {
-                "start": arr.start_tick_index,
-                "ticks": [[o, str(arr.ticks[o].liquidity_net)] for o in arr.initialized_offsets],
-            }
-            for arr in arrays
-        ],
-        "amount": str(amount),
-        "exact_in": exact_in,
-        # exact-in: is the input A; exact-out: is the output A.
-        "specified_a": a_to_b if exact_in else not a_to_b,
-        **fees,
-    }
-
-
 def run_sdk(cases: list[dict[str, object]], *args: str) -> list[dict[str, Any]]:
-    node = shutil.which("node")
-    assert node is not None, "node is not installed"
-    text = "\n".join(json.dumps(c) for c in cases) + "\n"
-    done = subprocess.run(
-        [node, str(SCRIPT), *args],
-        input=text,
-        capture_output=True,
-        text=True,
-        cwd=SDK_DIR,
-        timeout=300,
-        check=True,
-    )
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return run_sdk_script("orca_whirlpool.mjs", cases, *args)
 
 
 def _requests(rng: random.Random, n_states: int) -> list[tuple[WhirlpoolState, Pubkey, int, bool]]:
@@ -121,7 +68,7 @@ def test_quotes_match_the_official_sdk_exactly() -> None:
     rng = random.Random(seed)
     requests = _requests(rng, 130)
     assert len(requests) >= 1000
-    results = run_sdk([sdk_case(*r) for r in requests])
+    results = run_sdk([whirlpool_line(*r) for r in requests])
     assert len(results) == len(requests)
     agreed = refused = 0
     for (state, mint, amount, exact_in), sdk in zip(requests, results, strict=True):
@@ -153,6 +100,6 @@ def test_quotes_match_the_official_sdk_exactly() -> None:
 def test_sdk_bench_mode_reports_a_rate() -> None:
     rng = random.Random(7)
     state = sample_state(rng)
-    cases = [sdk_case(state, *sample_request(rng, state)) for _ in range(20)]
+    cases = [whirlpool_line(state, *sample_request(rng, state)) for _ in range(20)]
     (result,) = run_sdk(cases, "bench")
     assert result["quotes_per_s"] > 0

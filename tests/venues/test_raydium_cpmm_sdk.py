@@ -8,36 +8,25 @@ equality. The seed is printed on failure; set CPMM_SDK_SEED to replay a run.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import random
-import shutil
-import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from solders.pubkey import Pubkey
 
+from solarb_runtime.bench.sdk_cases import cpmm_line
 from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import Quote, VenueError
 from solarb_runtime.venues.raydium_cpmm import RAYDIUM_CPMM, CpmmState
 from solarb_runtime.venues.raydium_cpmm_layout import CreatorFeeOn
 from solarb_runtime.venues.raydium_cpmm_samples import sample_request, sample_state
 from solarb_runtime.venues.token import TransferFee, epoch_of_slot
+from tests.support.sdk_node import run_sdk_script
 
-SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"
-SCRIPT = SDK_DIR / "raydium_cpmm.mjs"
 CASES = 1_200
 
 pytestmark = pytest.mark.sdk
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    assert node is not None, "node is required for the SDK cross-check"
-    return node
 
 
 def _harsh_state(rng: random.Random) -> CpmmState:
@@ -78,49 +67,8 @@ def _harsh_state(rng: random.Random) -> CpmmState:
     return replace(state, config=config, pool=pool, transfer_fees_a=fees_a, transfer_fees_b=fees_b)
 
 
-def _case(state: CpmmState, mint_in: Pubkey, amount: int, exact_in: bool) -> dict[str, object]:
-    primary, deps = RAYDIUM_CPMM.encode(state)
-    a_to_b = mint_in == state.mint_a
-    pool = state.pool
-
-    def b64(key: Pubkey) -> str:
-        return base64.b64encode(deps[key].data).decode()
-
-    mint_in_key, mint_out_key = (
-        (pool.token_0_mint, pool.token_1_mint) if a_to_b else (pool.token_1_mint, pool.token_0_mint)
-    )
-    vault_in, vault_out = (
-        (state.vault_amount_a, state.vault_amount_b)
-        if a_to_b
-        else (state.vault_amount_b, state.vault_amount_a)
-    )
-    return {
-        "pool": base64.b64encode(primary.data).decode(),
-        "config": b64(pool.amm_config),
-        "mint_in": b64(mint_in_key),
-        "mint_out": b64(mint_out_key),
-        "vault_in": str(vault_in),
-        "vault_out": str(vault_out),
-        "a_to_b": a_to_b,
-        "exact_in": exact_in,
-        "amount": str(amount),
-        "epoch": epoch_of_slot(state.slot),
-    }
-
-
 def _run(cases: list[dict[str, object]], *args: str) -> list[dict[str, object]]:
-    payload = "".join(json.dumps(c) + "\n" for c in cases)
-    done = subprocess.run(
-        [_node(), str(SCRIPT), *args],
-        input=payload,
-        capture_output=True,
-        text=True,
-        cwd=SDK_DIR,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return run_sdk_script("raydium_cpmm.mjs", cases, *args)
 
 
 def _quote(state: CpmmState, mint_in: Pubkey, amount: int, exact_in: bool) -> Quote:
@@ -142,7 +90,7 @@ def test_quotes_match_the_sdk_exactly() -> None:
             quote = _quote(state, mint_in, amount, exact_in)
         except VenueError:
             continue  # the program refuses it; the refusal rules have their own tests
-        cases.append(_case(state, mint_in, amount, exact_in))
+        cases.append(cpmm_line(state, mint_in, amount, exact_in))
         path = state.path_a_to_b if mint_in == state.mint_a else state.path_b_to_a
         ours.append((quote, path.creator_on_input))
     results = _run(cases)
@@ -195,7 +143,7 @@ def test_sdk_swap_base_input_differs_from_the_program_on_the_creator_fee_split()
     )
     quote = RAYDIUM_CPMM.quote_exact_in(state, state.mint_a, 1_000)
     assert quote.amount_out == 996
-    (theirs,) = _run([_case(state, state.mint_a, 1_000, True)])
+    (theirs,) = _run([cpmm_line(state, state.mint_a, 1_000, True)])
     assert theirs["amount_out"] == "995"
     program_order = theirs["program_order"]
     assert isinstance(program_order, dict)
@@ -212,7 +160,7 @@ def test_swap_instructions_match_the_sdk() -> None:
         mint_in, amount, exact_in = sample_request(rng, state)
         owner, source, destination = (Pubkey.from_bytes(rng.randbytes(32)) for _ in range(3))
         threshold = rng.randrange(1 << 64)
-        case = _case(state, mint_in, amount, exact_in)
+        case = cpmm_line(state, mint_in, amount, exact_in)
         case["ix"] = {
             "owner": str(owner),
             "source": str(source),
@@ -247,7 +195,7 @@ def test_bench_mode_reports_a_rate() -> None:
     cases = []
     for _ in range(50):
         state = sample_state(rng)
-        cases.append(_case(state, *sample_request(rng, state)))
+        cases.append(cpmm_line(state, *sample_request(rng, state)))
     (report,) = _run(cases, "bench")
     assert isinstance(report["quotes_per_s"], int)
     assert report["quotes_per_s"] > 0

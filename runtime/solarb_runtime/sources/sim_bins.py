@@ -17,33 +17,25 @@ from fractions import Fraction
 
 from solders.pubkey import Pubkey
 
-from solarb_runtime.sources.sim_makers import derived_key, quote_atoms, spl_mint
+from solarb_runtime.sources.sim_makers import derived_key, pool_identity, quote_atoms, spl_mint
 from solarb_runtime.sources.sim_market import PoolSpec
 from solarb_runtime.venues.base import PoolState
 from solarb_runtime.venues.meteora_dlmm import DlmmState
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_ARRAY_BITMAP_SIZE,
-    BIN_LEN,
     BINS_PER_ARRAY,
-    Bin,
     BinArray,
     LbPair,
     StaticParameters,
     VariableParameters,
-    bin_array_pda,
-    pack_bin,
 )
-from solarb_runtime.venues.meteora_dlmm_math import price_from_id
+from solarb_runtime.venues.meteora_dlmm_samples import bin_array, stocked_bin
 
 _BIN_STEPS = (4, 10, 20, 80)  # the smallest step whose bitmap reaches the price is used
 _SIM_EPOCH = 700
 _SIM_UNIX_TS = 1_750_000_000
 _BIN_DECAY = 0.97  # liquidity per bin falls by this factor per bin away from the price
 _BINS_DEEP = 30  # the pair's depth is spread over about this many bins a side
-
-
-def _empty_bin() -> dict[str, int]:
-    return dict.fromkeys(Bin.__dataclass_fields__, 0)
 
 
 class DlmmMaker:
@@ -91,12 +83,7 @@ class DlmmMaker:
         )
         state = DlmmState(
             venue="meteora-dlmm",
-            address=spec.address,
-            mint_a=spec.token_a.mint,
-            mint_b=spec.token_b.mint,
-            decimals_a=spec.token_a.decimals,
-            decimals_b=spec.token_b.decimals,
-            slot=0,
+            **pool_identity(spec),
             pair=pair,
             bin_arrays=(),
             mint_x=spl_mint(spec.token_a.mint, spec.token_a.decimals),
@@ -161,24 +148,12 @@ def _locate(price: float) -> tuple[int, int]:
 def _array(
     pair: Pubkey, index: int, active: int, bin_step: int, *, per_bin_y: float, rng: random.Random
 ) -> BinArray:
-    buf = bytearray(BINS_PER_ARRAY * BIN_LEN)
+    bins = []
     for i in range(BINS_PER_ARRAY):
         bin_id = index * BINS_PER_ARRAY + i
-        price = price_from_id(bin_id, bin_step)
         value_y = int(per_bin_y * rng.uniform(0.8, 1.2) * _BIN_DECAY ** abs(bin_id - active))
-        amount_x = amount_y = 0
-        if bin_id > active:
-            amount_x = (value_y << 64) // price
-        elif bin_id < active:
-            amount_y = value_y
-        else:
-            amount_y = value_y // 2
-            amount_x = ((value_y - amount_y) << 64) // price
-        fields = _empty_bin()
-        fields.update(amount_x=amount_x, amount_y=amount_y, price=price)
-        fields["liquidity_supply"] = price * amount_x + (amount_y << 64)
-        buf[i * BIN_LEN : (i + 1) * BIN_LEN] = pack_bin(Bin(**fields))
-    return BinArray(bin_array_pda(pair, index), index, 1, pair, bytes(buf))
+        bins.append(stocked_bin(bin_id, active, bin_step, value_y, value_y // 2))
+    return bin_array(pair, index, bins)
 
 
 def _deepest_value_y(state: DlmmState) -> float:

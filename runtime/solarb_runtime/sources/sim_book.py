@@ -13,7 +13,7 @@ import random
 from dataclasses import replace
 from fractions import Fraction
 
-from solarb_runtime.sources.sim_makers import derived_key
+from solarb_runtime.sources.sim_makers import derived_key, pool_identity
 from solarb_runtime.sources.sim_market import PoolSpec
 from solarb_runtime.venues.base import PoolState
 from solarb_runtime.venues.phoenix_layout import BID_BIT, PhoenixOrder, PhoenixState
@@ -51,12 +51,7 @@ class PhoenixMaker:
         tick_lots = lots_per_unit
         state = PhoenixState(
             venue="phoenix",
-            address=spec.address,
-            mint_a=a.mint,
-            mint_b=b.mint,
-            decimals_a=a.decimals,
-            decimals_b=b.decimals,
-            slot=0,
+            **pool_identity(spec),
             status="Active",
             bids_size=_SIZES[0],
             asks_size=_SIZES[1],

@@ -13,6 +13,7 @@ import random
 from dataclasses import replace
 from fractions import Fraction
 from math import isqrt
+from typing import TypedDict
 
 from solders.pubkey import Pubkey
 
@@ -26,6 +27,29 @@ def derived_key(*parts: object) -> Pubkey:
     """A deterministic key for a simulated account (no private key exists for it)."""
     digest = hashlib.sha256(":".join(str(p) for p in ("solarb-sim", *parts)).encode()).digest()
     return Pubkey.from_bytes(digest)
+
+
+class PoolIdentity(TypedDict):
+    """The `PoolState` fields every maker fills the same way from its spec."""
+
+    address: Pubkey
+    mint_a: Pubkey
+    mint_b: Pubkey
+    decimals_a: int
+    decimals_b: int
+    slot: int
+
+
+def pool_identity(spec: PoolSpec) -> PoolIdentity:
+    """A fresh pool's identity fields (slot 0: the sim stamps slots as it emits)."""
+    return PoolIdentity(
+        address=spec.address,
+        mint_a=spec.token_a.mint,
+        mint_b=spec.token_b.mint,
+        decimals_a=spec.token_a.decimals,
+        decimals_b=spec.token_b.decimals,
+        slot=0,
+    )
 
 
 def spl_mint(token_mint: Pubkey, decimals: int) -> MintInfo:
@@ -61,12 +85,7 @@ class WhirlpoolMaker:
         empty_reward = RewardInfo(Pubkey.default(), Pubkey.default(), bytes(32), 0, 0)
         state = WhirlpoolState(
             venue="orca-whirlpool",
-            address=spec.address,
-            mint_a=spec.token_a.mint,
-            mint_b=spec.token_b.mint,
-            decimals_a=spec.token_a.decimals,
-            decimals_b=spec.token_b.decimals,
-            slot=0,
+            **pool_identity(spec),
             whirlpools_config=derived_key("whirlpools-config"),
             whirlpool_bump=255,
             tick_spacing=self.tick_spacing,
@@ -176,12 +195,7 @@ class CpmmMaker:
         )
         return CpmmState(
             venue=KIND,
-            address=spec.address,
-            mint_a=spec.token_a.mint,
-            mint_b=spec.token_b.mint,
-            decimals_a=spec.token_a.decimals,
-            decimals_b=spec.token_b.decimals,
-            slot=0,
+            **pool_identity(spec),
             pool=pool,
             config=config,
             vault_amount_a=reserve_a,

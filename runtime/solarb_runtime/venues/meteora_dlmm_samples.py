@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 
 from solders.pubkey import Pubkey
 
@@ -17,7 +18,6 @@ from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM
 from solarb_runtime.venues.meteora_dlmm import DlmmState, MeteoraDlmm
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_ARRAY_BITMAP_SIZE,
-    BIN_LEN,
     BINS_PER_ARRAY,
     Bin,
     BinArray,
@@ -45,6 +45,34 @@ def _key(rng: random.Random) -> Pubkey:
     return Pubkey.from_bytes(rng.randbytes(32))
 
 
+def stocked_bin(bin_id: int, active_id: int, bin_step: int, value_y: int, active_y: int) -> Bin:
+    """A bin worth `value_y` Y atoms, laid out as the program expects around the price.
+
+    X above the active bin, Y below it; the active bin holds `active_y` of Y and the rest
+    of its value as X. Liquidity is the program's `price * x + (y << 64)`.
+    """
+    price = price_from_id(bin_id, bin_step)
+    amount_x = amount_y = 0
+    if bin_id > active_id:
+        amount_x = (value_y << 64) // price
+    elif bin_id < active_id:
+        amount_y = value_y
+    else:
+        amount_y = active_y
+        amount_x = ((value_y - active_y) << 64) // price
+    fields = dict.fromkeys(Bin.__dataclass_fields__, 0)
+    fields.update(amount_x=amount_x, amount_y=amount_y, price=price)
+    fields["liquidity_supply"] = price * amount_x + (amount_y << 64)
+    return Bin(**fields)
+
+
+def bin_array(pair: Pubkey, index: int, bins: Sequence[Bin]) -> BinArray:
+    """The bin array `index` of `pair` holding `bins` (all `BINS_PER_ARRAY` of them)."""
+    assert len(bins) == BINS_PER_ARRAY
+    data = b"".join(pack_bin(b) for b in bins)
+    return BinArray(bin_array_pda(pair, index), index, 1, pair, data)
+
+
 def sample_state(rng: random.Random) -> DlmmState:
     """A random but mainnet-shaped DLMM pair with three bin arrays around the active bin."""
     bin_step, base_factor, filt, decay, reduction, vfc, max_va = rng.choice(_PRESETS)
@@ -63,35 +91,14 @@ def sample_state(rng: random.Random) -> DlmmState:
     arrays = []
     bitmap = 0
     for index in (active_index - 1, active_index, active_index + 1):
-        buf = bytearray(BINS_PER_ARRAY * BIN_LEN)
+        bins = []
         for i in range(BINS_PER_ARRAY):
             bin_id = index * BINS_PER_ARRAY + i
-            price = price_from_id(bin_id, bin_step)
             distance = abs(bin_id - active_id)
             value_y = int(depth_y * rng.uniform(0.5, 1.5) * 0.97**distance)
-            amount_x = amount_y = 0
-            if bin_id > active_id:
-                amount_x = (value_y << 64) // price
-            elif bin_id < active_id:
-                amount_y = value_y
-            else:
-                share = rng.random()
-                amount_y = int(value_y * share)
-                amount_x = (int(value_y * (1 - share)) << 64) // price
-            liquidity = price * amount_x + (amount_y << 64)
-            fields = dict.fromkeys(Bin.__dataclass_fields__, 0)
-            fields.update(amount_x=amount_x, amount_y=amount_y, price=price)
-            fields["liquidity_supply"] = liquidity
-            buf[i * BIN_LEN : (i + 1) * BIN_LEN] = pack_bin(Bin(**fields))
-        arrays.append(
-            BinArray(
-                address=bin_array_pda(address, index),
-                index=index,
-                version=1,
-                lb_pair=address,
-                bins=bytes(buf),
-            )
-        )
+            active_y = int(value_y * rng.random()) if bin_id == active_id else 0
+            bins.append(stocked_bin(bin_id, active_id, bin_step, value_y, active_y))
+        arrays.append(bin_array(address, index, bins))
         bitmap |= 1 << (index + 512)
     now = 1_760_000_000 + rng.randrange(10_000_000)
     elapsed = rng.choice((0, 5, 60, 400, 5_000))
