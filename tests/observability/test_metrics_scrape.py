@@ -98,7 +98,12 @@ def test_every_queried_metric_is_exported_by_a_running_runtime(
             raise AssertionError("no sends within 60 s:\n" + text[-2000:])
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
     # On a clean stop the session's report reaches Redis for the operator's guards and ramp.
     conn = redis.Redis.from_url(redis_server.url)
     sessions = conn.lrange(f"scrape{port}:strategy:sol-usdc:sessions", 0, -1)

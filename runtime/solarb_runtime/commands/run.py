@@ -81,8 +81,10 @@ class StopFlag:
         previous: dict[int, Any] = {}
 
         def stop(signum: int, _frame: FrameType | None) -> None:
-            if self.reason is not None and signum == signal.SIGINT:
-                raise KeyboardInterrupt  # a second Ctrl-C: the user really means it
+            if self.reason is not None:
+                # A second Ctrl-C or SIGTERM: stop now, even inside a long computation
+                # (the journal's session_end and the summary are still written).
+                raise KeyboardInterrupt
             self.reason = signal.Signals(signum).name
 
         def kill(_signum: int, _frame: FrameType | None) -> None:
