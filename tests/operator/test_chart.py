@@ -127,6 +127,26 @@ def test_every_rendered_object_validates(bindir: Path, kube: KubeCluster, tmp_pa
         p.name for p in (ROOT / "grafana" / "dashboards").glob("*.json")
     )
     assert boards["metadata"]["labels"]["grafana_dashboard"] == "1"
+    # The operator's own /metrics: a Service on the container's metrics port, monitored.
+    deploy = next(
+        d for d in docs if d["kind"] == "Deployment" and "operator" in d["metadata"]["name"]
+    )
+    pod = deploy["spec"]["template"]
+    service = next(d for d in docs if d["metadata"]["name"].endswith("-operator-metrics"))
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    ports = {p["name"]: p["containerPort"] for p in pod["spec"]["containers"][0]["ports"]}
+    assert service["spec"]["ports"][0]["targetPort"] == "metrics"
+    env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+    assert env["SOLARB_OPERATOR_METRICS_PORT"] == str(ports["metrics"])
+    operator_monitor = next(
+        d
+        for d in docs
+        if d["kind"] == "ServiceMonitor" and d["metadata"]["name"].endswith("-operator")
+    )
+    assert (
+        operator_monitor["spec"]["selector"]["matchLabels"].items()
+        <= service["metadata"]["labels"].items()
+    )
     monitor = next(d for d in docs if d["kind"] == "ServiceMonitor")
     assert monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "strategy"
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
