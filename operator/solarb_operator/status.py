@@ -72,10 +72,3 @@ def merge_conditions(
                 )
             )
     return out, moves
-
-
-def condition_status(status: dict[str, Any] | None, kind: str) -> str | None:
-    for cond in (status or {}).get("conditions") or []:
-        if cond.get("type") == kind:
-            return str(cond.get("status"))
-    return None

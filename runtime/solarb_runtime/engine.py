@@ -210,6 +210,7 @@ class Engine:
         self._rejections_seen: Counter[str] = Counter()
         self._sent = 0
         self._filled = 0
+        self._blocking: str | None = None
         if metrics is not None:
             self._init_metrics(metrics)
 
@@ -495,9 +496,15 @@ class Engine:
         m.found.labels(name, opp.kind).inc()
         m.decisions.labels(name, decision.action, decision.reason or "").inc()
         m.stage_latency.labels(name, "tick_to_decision").observe(latency_ns / 1e9)
-        # A guard "blocks" while the latest decision was skipped by it; a send clears all.
-        for guard in BLOCKING_GUARDS:
-            m.guard_blocking.labels(name, guard).set(1.0 if decision.reason == guard else 0.0)
+        # A guard "blocks" while the latest decision was skipped by it; a send clears it.
+        # Only a change touches the gauges: this runs for every decision.
+        blocking = decision.reason if decision.reason in BLOCKING_GUARDS else None
+        if blocking != self._blocking:
+            if self._blocking is not None:
+                m.guard_blocking.labels(name, self._blocking).set(0.0)
+            if blocking is not None:
+                m.guard_blocking.labels(name, blocking).set(1.0)
+            self._blocking = blocking
         if decision.sent:
             m.ev_predicted.labels(name).inc(max(0.0, self._units(opp.token, opp.ev_pred)))
 

@@ -127,7 +127,7 @@ def test_sigterm_stops_cleanly_with_a_summary(journal_dir: Path) -> None:
         env=_env(),
     )
     try:
-        time.sleep(6)
+        _wait_for_decision(journal_dir, after_ns=0)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:
@@ -208,7 +208,7 @@ def test_a_killed_session_gets_its_summary_on_the_next_start(journal_dir: Path) 
         env=_env(),
     )
     try:
-        time.sleep(5)
+        _wait_for_decision(journal_dir, after_ns=0)
     finally:
         proc.kill()  # SIGKILL: no clean stop, no summary
         proc.wait(timeout=30)

@@ -8,8 +8,3 @@ Mode = Literal["shadow", "paper", "dry-run", "live"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 # Modes that build and sign real transactions (dry-run simulates them, live sends them).
 SIGNING_MODES: frozenset[Mode] = frozenset({"dry-run", "live"})
-
-
-def is_safe(mode: Mode) -> bool:
-    """True when the mode can never move funds on chain."""
-    return mode in ("shadow", "paper", "dry-run")

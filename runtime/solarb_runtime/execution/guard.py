@@ -18,6 +18,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountWithSeedParams, create_account_with_seed
 from solders.transaction_status import InstructionErrorCustom, TransactionErrorInstructionError
 
+from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.errors import SolarbError
 
 SCRATCH_SEED = "solarb-guard"
@@ -26,7 +27,6 @@ MAX_WATCHED = 8
 INSTRUCTIONS_SYSVAR = Pubkey.from_string("Sysvar1nstructions1111111111111111111111111")
 _I64_MIN = -(2**63)
 _I64_MAX = 2**63 - 1
-_U64_MAX = 2**64 - 1
 
 
 class GuardError(SolarbError):
@@ -144,7 +144,7 @@ class GuardProgram:
     def assert_min_balance(
         self, signer: Pubkey, token_account: Pubkey, minimum: int
     ) -> Instruction:
-        if not 0 <= minimum <= _U64_MAX:
+        if not 0 <= minimum <= U64_MAX:
             raise GuardError(f"minimum {minimum} does not fit a u64")
         metas = [
             AccountMeta(signer, is_signer=True, is_writable=False),

@@ -148,10 +148,6 @@ class RecordSchema:
     kind: str
     fields: Mapping[str, Field] = field(default_factory=dict)
 
-    @property
-    def has_opportunity(self) -> bool:
-        return "opportunity_id" in self.fields and self.fields["opportunity_id"].required
-
 
 _MODE = _one_of(MODES)
 _OPP = _req(_str)

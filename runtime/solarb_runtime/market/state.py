@@ -66,9 +66,6 @@ class TokenGraph:
     def edges_from(self, mint: Pubkey) -> list[GraphEdge]:
         return self._out.get(mint, [])
 
-    def edges_of(self, pool: Pubkey) -> tuple[GraphEdge, GraphEdge] | None:
-        return self._pool_edges.get(pool)
-
     def pools_between(self, a: Pubkey, b: Pubkey) -> list[Pubkey]:
         return [e.pool for e in self.edges_from(a) if e.mint_out == b]
 

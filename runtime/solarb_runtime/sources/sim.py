@@ -236,13 +236,3 @@ class SimSource:
 
     def close(self) -> None:
         self._closed = True
-
-
-def raw_accounts(source: SimSource) -> list[RawAccount]:
-    """Every account the sim currently holds (what a feed would publish as a snapshot)."""
-    out: list[RawAccount] = []
-    for pool in source.market.pools.values():
-        primary, deps = source.market.venues[pool.spec.kind].encode(pool.state)
-        out.append(primary)
-        out.extend(deps.values())
-    return out

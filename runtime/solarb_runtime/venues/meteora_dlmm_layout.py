@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.venues.base import DecodeError, UnsupportedPool
 
 PROGRAM_ID = Pubkey.from_string("LBUZKhRxPF3XUpBCjp4YzTKgLccjZhTSDM9YuVaPwxo")
@@ -73,7 +74,6 @@ ACTIVATION_TYPES = ("slot", "timestamp")
 FUNCTION_TYPES = ("undetermined", "liquidity-mining", "limit-order")
 COLLECT_FEE_MODES = ("input-only", "only-y")
 TOKEN_PROGRAM_FLAGS = ("spl-token", "token-2022")
-_U64_MASK = (1 << 64) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,17 +220,17 @@ def pack_bin(b: Bin) -> bytes:
     return _BIN.pack(
         b.amount_x,
         b.amount_y,
-        b.price & _U64_MASK,
+        b.price & U64_MAX,
         b.price >> 64,
-        b.liquidity_supply & _U64_MASK,
+        b.liquidity_supply & U64_MAX,
         b.liquidity_supply >> 64,
         b.fulfilled_order_amount_x,
         b.fulfilled_order_amount_y,
         b.limit_order_fee_ask_side,
         b.limit_order_fee_bid_side,
-        b.fee_amount_x_per_token_stored & _U64_MASK,
+        b.fee_amount_x_per_token_stored & U64_MAX,
         b.fee_amount_x_per_token_stored >> 64,
-        b.fee_amount_y_per_token_stored & _U64_MASK,
+        b.fee_amount_y_per_token_stored & U64_MAX,
         b.fee_amount_y_per_token_stored >> 64,
         b.open_order_amount,
         b.total_processing_order_amount,

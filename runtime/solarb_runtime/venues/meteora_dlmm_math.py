@@ -97,11 +97,6 @@ def total_fee_rate(p: StaticParameters, bin_step: int, volatility_accumulator: i
     return min(rate, MAX_FEE_RATE)
 
 
-def fee_from_included(amount_with_fee: int, rate: int) -> int:
-    """Fee inside an amount that already includes it: ceil(amount * rate / 1e9)."""
-    return (amount_with_fee * rate + FEE_PRECISION - 1) // FEE_PRECISION
-
-
 def fee_on_excluded(amount: int, rate: int) -> int:
     """Fee to add on top of a fee-free amount: ceil(amount * rate / (1e9 - rate))."""
     denominator = FEE_PRECISION - rate

@@ -19,7 +19,7 @@ from typing import Literal
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
-from solarb_runtime.domain.amounts import U128_MAX
+from solarb_runtime.domain.amounts import U8_MAX, U16_MAX, U64_MAX, U128_MAX
 from solarb_runtime.venues.base import DecodeError, PoolState
 from solarb_runtime.venues.orca_whirlpool_math import (
     MAX_FEE_RATE,
@@ -58,7 +58,6 @@ _FIXED_WHIRLPOOL_AT = _FIXED_TICKS_AT + TICK_LEN * TICK_ARRAY_SIZE
 FIXED_TICK_ARRAY_LEN = _FIXED_WHIRLPOOL_AT + 32  # 9988
 _DYNAMIC_HEADER = struct.Struct("<8si32sQQ")
 _DYNAMIC_TICKS_AT = _DYNAMIC_HEADER.size  # 60
-_MASK64 = (1 << 64) - 1
 _I128_SIGN = 1 << 127
 
 _DEFAULT_KEY = Pubkey.default()
@@ -248,7 +247,7 @@ def decode_whirlpool(raw: RawAccount) -> WhirlpoolAccount:
 
 
 def _split(value: int) -> tuple[int, int]:
-    return value & _MASK64, (value >> 64) & _MASK64
+    return value & U64_MAX, (value >> 64) & U64_MAX
 
 
 def encode_whirlpool(state: WhirlpoolState) -> bytes:
@@ -464,7 +463,6 @@ def oracle_address(whirlpool: Pubkey) -> Pubkey:
 
 _JSON_KIND = "WhirlpoolState JSON"
 _I128_MIN, _I128_MAX = -(1 << 127), (1 << 127) - 1
-_U8, _U16, _U64 = (1 << 8) - 1, (1 << 16) - 1, (1 << 64) - 1
 _I32_MIN, _I32_MAX = -(1 << 31), (1 << 31) - 1
 
 
@@ -592,20 +590,20 @@ class _Reader:
     def fee(self, doc: object, key: str, path: str) -> TransferFee:
         sub = self.get(doc, key, path)
         return TransferFee(
-            epoch=self.int_(sub, "epoch", f"{path}.epoch", 0, _U64),
-            maximum_fee=self.int_(sub, "maximum_fee", f"{path}.maximum_fee", 0, _U64),
+            epoch=self.int_(sub, "epoch", f"{path}.epoch", 0, U64_MAX),
+            maximum_fee=self.int_(sub, "maximum_fee", f"{path}.maximum_fee", 0, U64_MAX),
             basis_points=self.int_(sub, "basis_points", f"{path}.basis_points", 0, 10_000),
         )
 
     def mint(self, doc: object, key: str) -> MintInfo:
         sub = self.get(doc, key, key)
         extensions = self.list_(sub, "extensions", f"{key}.extensions")
-        exts = [self.int_({"e": e}, "e", f"{key}.extensions", 0, _U16) for e in extensions]
+        exts = [self.int_({"e": e}, "e", f"{key}.extensions", 0, U16_MAX) for e in extensions]
         return MintInfo(
             address=self.key(sub, "address", f"{key}.address"),
             token_program=self.key(sub, "token_program", f"{key}.token_program"),
-            decimals=self.int_(sub, "decimals", f"{key}.decimals", 0, _U8),
-            supply=self.int_(sub, "supply", f"{key}.supply", 0, _U64),
+            decimals=self.int_(sub, "decimals", f"{key}.decimals", 0, U8_MAX),
+            supply=self.int_(sub, "supply", f"{key}.supply", 0, U64_MAX),
             older_fee=self.fee(sub, "older_fee", f"{key}.older_fee"),
             newer_fee=self.fee(sub, "newer_fee", f"{key}.newer_fee"),
             extensions=frozenset(exts),
@@ -696,13 +694,13 @@ def state_from_json(doc: Mapping[str, object]) -> WhirlpoolState:
         address=rd.key(doc, "address", "address"),
         mint_a=rd.key(doc, "mint_a", "mint_a"),
         mint_b=rd.key(doc, "mint_b", "mint_b"),
-        decimals_a=u("decimals_a", _U8),
-        decimals_b=u("decimals_b", _U8),
-        slot=u("slot", _U64),
+        decimals_a=u("decimals_a", U8_MAX),
+        decimals_b=u("decimals_b", U8_MAX),
+        slot=u("slot", U64_MAX),
         whirlpools_config=rd.key(doc, "whirlpools_config", "whirlpools_config"),
-        whirlpool_bump=u("whirlpool_bump", _U8),
-        tick_spacing=rd.int_(doc, "tick_spacing", "tick_spacing", 1, _U16),
-        fee_tier_index=u("fee_tier_index", _U16),
+        whirlpool_bump=u("whirlpool_bump", U8_MAX),
+        tick_spacing=rd.int_(doc, "tick_spacing", "tick_spacing", 1, U16_MAX),
+        fee_tier_index=u("fee_tier_index", U16_MAX),
         fee_rate=u("fee_rate", MAX_FEE_RATE),
         protocol_fee_rate=u("protocol_fee_rate", MAX_PROTOCOL_FEE_RATE),
         liquidity=u("liquidity", U128_MAX),
@@ -710,13 +708,13 @@ def state_from_json(doc: Mapping[str, object]) -> WhirlpoolState:
         tick_current_index=rd.int_(
             doc, "tick_current_index", "tick_current_index", MIN_TICK_INDEX - 1, MAX_TICK_INDEX
         ),
-        protocol_fee_owed_a=u("protocol_fee_owed_a", _U64),
-        protocol_fee_owed_b=u("protocol_fee_owed_b", _U64),
+        protocol_fee_owed_a=u("protocol_fee_owed_a", U64_MAX),
+        protocol_fee_owed_b=u("protocol_fee_owed_b", U64_MAX),
         token_vault_a=rd.key(doc, "token_vault_a", "token_vault_a"),
         token_vault_b=rd.key(doc, "token_vault_b", "token_vault_b"),
         fee_growth_global_a=u("fee_growth_global_a", U128_MAX),
         fee_growth_global_b=u("fee_growth_global_b", U128_MAX),
-        reward_last_updated_timestamp=u("reward_last_updated_timestamp", _U64),
+        reward_last_updated_timestamp=u("reward_last_updated_timestamp", U64_MAX),
         reward_infos=tuple(rd.reward(r, f"reward_infos[{i}]") for i, r in enumerate(rewards)),
         tick_arrays=tuple(rd.array(a, f"tick_arrays[{i}]") for i, a in enumerate(arrays)),
         mint_info_a=rd.mint(doc, "mint_info_a"),

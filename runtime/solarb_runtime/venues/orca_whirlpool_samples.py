@@ -13,6 +13,7 @@ import random
 
 from solders.pubkey import Pubkey
 
+from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.venues.orca_whirlpool_layout import (
     ZERO_TICK,
@@ -45,7 +46,6 @@ PAIRS = (
     (5, 9, 1e-8, 1e-5, 150.0),
 )
 PROTOCOL_FEE_RATE = 1_300  # 13 % of the trading fee
-_U64 = (1 << 64) - 1
 
 
 def _key(rng: random.Random) -> Pubkey:
@@ -53,7 +53,7 @@ def _key(rng: random.Random) -> Pubkey:
 
 
 def _mint(rng: random.Random, address: Pubkey, decimals: int) -> MintInfo:
-    supply = rng.randrange(10**decimals, min(10 ** (decimals + 10), (1 << 64) - 1))
+    supply = rng.randrange(10**decimals, min(10 ** (decimals + 10), U64_MAX))
     if rng.random() < 0.1:
         fee = TransferFee(
             epoch=0,
@@ -231,12 +231,12 @@ def sample_request(rng: random.Random, state: WhirlpoolState) -> tuple[Pubkey, i
                 if a_to_b
                 else (try_amount_delta_b, try_amount_delta_a)
             )
-            amount_in += delta_in(price, edge, liquidity, True) or _U64
-            amount_out += delta_out(price, edge, liquidity, False) or _U64
+            amount_in += delta_in(price, edge, liquidity, True) or U64_MAX
+            amount_out += delta_out(price, edge, liquidity, False) or U64_MAX
         price = edge
         liquidity = max(0, liquidity + (-net if a_to_b else net))
     gross_in = amount_in * FEE_RATE_MUL_VALUE // (FEE_RATE_MUL_VALUE - state.fee_rate)
     exact_in = rng.random() < 0.6
     amount = gross_in if exact_in else amount_out
-    amount = max(1, min(amount, (1 << 64) - 1) * 99 // 100)
+    amount = max(1, min(amount, U64_MAX) * 99 // 100)
     return (state.mint_a if a_to_b else state.mint_b), amount, exact_in
