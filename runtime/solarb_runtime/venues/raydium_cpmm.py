@@ -181,6 +181,17 @@ def _halt(
     return None
 
 
+def _direction(state: CpmmState, mint_in: Pubkey, now: int | None) -> tuple[SwapPath, Pubkey]:
+    """The fee path and output mint of a swap paying `mint_in` (after the pool's gates)."""
+    if state.halt is not None or now is not None:
+        _gate(state, now)
+    if mint_in == state.mint_a:
+        return state.path_a_to_b, state.mint_b
+    if mint_in == state.mint_b:
+        return state.path_b_to_a, state.mint_a
+    raise _foreign_mint(state, mint_in)
+
+
 class RaydiumCpmmVenue:
     """The Raydium CPMM program: decode, quote, apply, encode, JSON and swap instruction."""
 
@@ -233,14 +244,7 @@ class RaydiumCpmmVenue:
     def quote_exact_in(
         self, state: CpmmState, mint_in: Pubkey, amount_in: int, *, now: int | None = None
     ) -> Quote:
-        if state.halt is not None or now is not None:
-            _gate(state, now)
-        if mint_in == state.mint_a:
-            path, mint_out = state.path_a_to_b, state.mint_b
-        elif mint_in == state.mint_b:
-            path, mint_out = state.path_b_to_a, state.mint_a
-        else:
-            raise _foreign_mint(state, mint_in)
+        path, mint_out = _direction(state, mint_in, now)
         try:
             _, amount_out, swap = fill_exact_in(amount_in, path)
         except SwapRefused as exc:
@@ -251,14 +255,7 @@ class RaydiumCpmmVenue:
     def quote_exact_out(
         self, state: CpmmState, mint_in: Pubkey, amount_out: int, *, now: int | None = None
     ) -> Quote:
-        if state.halt is not None or now is not None:
-            _gate(state, now)
-        if mint_in == state.mint_a:
-            path, mint_out = state.path_a_to_b, state.mint_b
-        elif mint_in == state.mint_b:
-            path, mint_out = state.path_b_to_a, state.mint_a
-        else:
-            raise _foreign_mint(state, mint_in)
+        path, mint_out = _direction(state, mint_in, now)
         try:
             amount_in, _, swap = fill_exact_out(amount_out, path)
         except SwapRefused as exc:
