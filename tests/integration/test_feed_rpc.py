@@ -32,11 +32,11 @@ from solarb_operator.render import Owner, VenuePlan, render_venue
 from solarb_runtime.cli import main
 from solarb_runtime.commands.assembly import SetupError
 from solarb_runtime.commands.feed import rpc_url, venue_adapter_config
-from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.account import SYSTEM_PROGRAM, RawAccount
 from solarb_runtime.market.hotstate import HotState, StreamAccount
 from solarb_runtime.sources.base import AccountUpdate, Idle, PoolRef, SlotUpdate, SourceEvent
 from solarb_runtime.sources.rpc import RpcClient
-from solarb_runtime.sources.rpc_poll import SYSTEM_PROGRAM, RpcPollSource, redacted
+from solarb_runtime.sources.rpc_poll import RpcPollSource, redacted
 from solarb_runtime.venues import raydium_cpmm
 from solarb_runtime.venues.raydium_cpmm import CpmmState
 from solarb_runtime.venues.raydium_cpmm_samples import sample_state

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from solders.pubkey import Pubkey
 
+SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
+
 
 @dataclass(frozen=True, slots=True)
 class RawAccount:
@@ -16,3 +18,12 @@ class RawAccount:
     data: bytes
     lamports: int = 0
     slot: int = 0
+
+
+def absent_account(pubkey: Pubkey, slot: int = 0) -> RawAccount:
+    """What an RPC reports for an address holding no account: system-owned, no data.
+
+    Venues decode it as the program would (e.g. a Whirlpool tick array never initialised
+    is a zero-tick array), so feeds, the sim and `encode` all deliver absent accounts so.
+    """
+    return RawAccount(pubkey, SYSTEM_PROGRAM, b"", 0, slot)

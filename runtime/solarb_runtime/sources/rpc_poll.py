@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from solders.pubkey import Pubkey
 
-from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.account import RawAccount, absent_account
 from solarb_runtime.domain.amounts import AmountError
 from solarb_runtime.sources.base import AccountUpdate, Idle, PoolRef, SlotUpdate, SourceEvent
 from solarb_runtime.sources.rpc import RpcError
@@ -30,7 +30,6 @@ from solarb_runtime.venues.base import Venue, VenueError
 # One Solana slot is ~400 ms: polling faster mostly re-reads the same state.
 DEFAULT_INTERVAL_MS = 400
 # Owner of an account that does not exist, as venues expect to see it (docs/venues.md).
-SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 
 
 class AccountReader(Protocol):
@@ -147,7 +146,7 @@ class RpcPollSource:
                 continue
             raw = fetched[key]
             if raw is None:
-                raw = RawAccount(key, SYSTEM_PROGRAM, b"", 0, slot)
+                raw = absent_account(key, slot)
             seen = (raw.owner, raw.data)
             if self._last.get(key) != seen:
                 self._last[key] = seen
@@ -170,7 +169,7 @@ class RpcPollSource:
                 continue
             raw = fetched[key]
             if raw is None:
-                raw = RawAccount(key, SYSTEM_PROGRAM, b"", 0, slot)
+                raw = absent_account(key, slot)
             if key in self._deps and self._last.get(key) == (raw.owner, raw.data):
                 continue
             try:

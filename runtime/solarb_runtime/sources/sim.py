@@ -17,7 +17,7 @@ from typing import Any
 from solders.pubkey import Pubkey
 
 from solarb_runtime.config import StrategyConfig
-from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.account import absent_account
 from solarb_runtime.sources.base import AccountUpdate, PoolRef, SlotUpdate, SourceEvent
 from solarb_runtime.sources.sim_makers import derived_key
 from solarb_runtime.sources.sim_market import (
@@ -29,7 +29,6 @@ from solarb_runtime.sources.sim_market import (
 )
 from solarb_runtime.venues.base import Venue
 
-SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 # A plausible mainnet slot, so slot arithmetic looks like production.
 FIRST_SLOT = 300_000_000
 # Source clock of slot FIRST_SLOT: a fixed instant, so runs are reproducible.
@@ -223,9 +222,8 @@ class SimSource:
             venue = self.market.venues[pool.spec.kind]
             primary, deps = venue.encode(pool.state)
             for key in venue.dependencies(primary):
-                if key not in deps:
-                    # What a feed sees for an account that does not exist: no data.
-                    deps[key] = RawAccount(key, SYSTEM_PROGRAM, b"", 0, primary.slot)
+                # Named but not encoded: what a feed sees for an address with no account.
+                deps.setdefault(key, absent_account(key, primary.slot))
             for raw in (primary, *(deps[k] for k in sorted(deps, key=bytes))):
                 if not refresh and self._last.get(raw.pubkey) == raw.data:
                     continue  # between refreshes a feed only sees accounts that changed

@@ -136,7 +136,10 @@ class Venue(Protocol[S]):
         ...
 
     def encode(self, state: S) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:
-        """Raw accounts that decode back to `state` (primary, dependencies): the sim's output."""
+        """Raw accounts that decode back to `state` (primary, dependencies): the sim's output.
+
+        Dependencies the state has no account for (never-initialised arrays, an oracle
+        PDA) may be left out; feeds deliver them as `absent_account`."""
         ...
 
     def state_to_json(self, state: S) -> dict[str, object]:

@@ -16,7 +16,7 @@ from typing import ClassVar, NamedTuple
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
 
-from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.account import SYSTEM_PROGRAM, RawAccount
 from solarb_runtime.domain.amounts import U64_MAX, U128_MAX
 from solarb_runtime.venues.base import (
     AmountOutOfRange,
@@ -30,7 +30,6 @@ from solarb_runtime.venues.base import (
 )
 from solarb_runtime.venues.orca_whirlpool_layout import (
     MEMO_PROGRAM,
-    SYSTEM_PROGRAM,
     WHIRLPOOL_PROGRAM,
     ZERO_TICK,
     Tick,

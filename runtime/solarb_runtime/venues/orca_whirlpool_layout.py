@@ -18,7 +18,7 @@ from typing import Literal
 
 from solders.pubkey import Pubkey
 
-from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.account import RawAccount, absent_account
 from solarb_runtime.domain.amounts import U8_MAX, U16_MAX, U64_MAX, U128_MAX
 from solarb_runtime.venues.base import DecodeError, PoolState
 from solarb_runtime.venues.orca_whirlpool_math import (
@@ -33,7 +33,6 @@ from solarb_runtime.venues.orca_whirlpool_math import (
 from solarb_runtime.venues.token import MintInfo, TransferFee
 
 WHIRLPOOL_PROGRAM = Pubkey.from_string("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc")
-SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 MEMO_PROGRAM = Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr")
 
 
@@ -384,7 +383,7 @@ def _decode_dynamic(raw: RawAccount) -> TickArray:
 def encode_tick_array(array: TickArray) -> RawAccount:
     """The raw account of a tick array (an empty system account for an `absent` one)."""
     if array.kind == "absent":
-        return RawAccount(pubkey=array.address, owner=SYSTEM_PROGRAM, data=b"")
+        return absent_account(array.address)
     if array.kind == "fixed":
         parts = [FIXED_TICK_ARRAY_DISCRIMINATOR, struct.pack("<i", array.start_tick_index)]
         for tick in array.ticks:
