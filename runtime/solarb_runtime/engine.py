@@ -1,7 +1,9 @@
 """The engine loop: source → MarketState → finders/sizer → guards → executor → journal.
 
-The hot path is synchronous: every account update is decoded, the finders re-evaluate
-only the routes through the pools that changed, each opportunity gets a decision, and a
+The hot path is synchronous and its unit of work is a batch of accounts (what a source
+delivered together: one sim slot, one RPC poll, one Redis read). The whole batch is stored,
+each affected pool is decoded once (never on a half-updated state), the finders re-evaluate
+once the routes through the union of the pools that changed, each opportunity gets a decision, and a
 send goes to the executor, all before the next event is read. Decisions use the source
 clock (`ts_ns`), so a replay decides exactly as the run it recorded; latency is measured
 on the process's monotonic clock. Redis status and control are edges: throttled, and a
@@ -25,7 +27,14 @@ from solarb_runtime.execution.base import Executor
 from solarb_runtime.execution.shadow import ShadowExecutor
 from solarb_runtime.market.hotstate import Control, HotState, HotStateUnavailable
 from solarb_runtime.market.state import MarketState
-from solarb_runtime.sources.base import AccountUpdate, Idle, SlotUpdate, Source, SourceEvent
+from solarb_runtime.sources.base import (
+    AccountBatch,
+    AccountUpdate,
+    Idle,
+    SlotUpdate,
+    Source,
+    SourceEvent,
+)
 from solarb_runtime.telemetry.metrics import RuntimeMetrics
 from solarb_runtime.telemetry.tracing import TRACER_OFF, OpportunityTracer, StageTime, trace_id_hex
 
@@ -108,7 +117,9 @@ class StageTimes:
 @dataclass(slots=True)
 class EngineStats:
     events: int = 0
+    # Accounts received (however they were batched) and the batches they came in.
     account_updates: int = 0
+    batches: int = 0
     slot_updates: int = 0
     idles: int = 0
     pools_changed: int = 0
@@ -264,9 +275,12 @@ class Engine:
         stats.last_ts_ns = max(stats.last_ts_ns, now)
         # Paper fills due before this event see the market as it was until now.
         self._collect(now)
-        if isinstance(event, AccountUpdate):
-            stats.account_updates += 1
-            changed = self.market.apply(event.account, now)
+        if isinstance(event, AccountBatch | AccountUpdate):
+            # Tick->decision latency runs from here: the batch's arrival.
+            accounts = event.accounts if isinstance(event, AccountBatch) else (event.account,)
+            stats.account_updates += len(accounts)
+            stats.batches += 1
+            changed = self.market.apply_batch(accounts, now)
             decoded = self._clock_ns()
             stats.stages.decode += decoded - started
             if changed:
@@ -568,6 +582,7 @@ class Engine:
             "killed": self.killed,
             "events": s.events,
             "account_updates": s.account_updates,
+            "batches": s.batches,
             "slots": s.slot_updates,
             "opportunities": s.opportunities,
             "sent": s.sent,

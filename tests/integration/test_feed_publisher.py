@@ -9,7 +9,7 @@ import pytest
 
 from solarb_runtime.commands.feed import Publisher, entries
 from solarb_runtime.market.hotstate import HotState, StreamAccount
-from solarb_runtime.sources.base import AccountUpdate, Idle
+from solarb_runtime.sources.base import AccountBatch, Idle
 from solarb_runtime.sources.redis import RedisSource
 from tests.support.engine_kit import fake_config, fake_sim
 from tests.support.redis import RedisServer
@@ -22,8 +22,8 @@ def _drain_snapshot(source: RedisSource, accounts: int) -> dict[object, bytes]:
     seen: dict[object, bytes] = {}
     idles = 0
     for event in source.events():
-        if isinstance(event, AccountUpdate):
-            seen[event.account.pubkey] = event.account.data
+        if isinstance(event, AccountBatch):
+            seen.update((raw.pubkey, raw.data) for raw in event.accounts)
             if len(seen) >= accounts:
                 break
         elif isinstance(event, Idle):

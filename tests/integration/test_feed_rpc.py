@@ -34,7 +34,14 @@ from solarb_runtime.commands.assembly import SetupError
 from solarb_runtime.commands.feed import rpc_url, venue_adapter_config
 from solarb_runtime.domain.account import SYSTEM_PROGRAM, RawAccount
 from solarb_runtime.market.hotstate import HotState, StreamAccount
-from solarb_runtime.sources.base import AccountUpdate, Idle, PoolRef, SlotUpdate, SourceEvent
+from solarb_runtime.sources.base import (
+    AccountBatch,
+    AccountUpdate,
+    Idle,
+    PoolRef,
+    SlotUpdate,
+    SourceEvent,
+)
 from solarb_runtime.sources.rpc import RpcClient
 from solarb_runtime.sources.rpc_poll import RpcPollSource, redacted
 from solarb_runtime.venues import raydium_cpmm
@@ -166,22 +173,21 @@ def _source(rpc: FakeRpc, pools: list[Pubkey], logs: list[str]) -> RpcPollSource
 
 
 def _changes(events: Iterator[SourceEvent]) -> tuple[SlotUpdate, list[RawAccount]]:
-    """The next poll that changed anything: its SlotUpdate and its accounts.
+    """The next poll that changed anything: its SlotUpdate and its accounts (one batch).
 
-    Reading the poll's end means reading the next poll's SlotUpdate, so a change made to
-    the fake between calls shows up in a later poll: quiet polls in between are skipped.
+    A change made to the fake between calls shows up in a later poll: quiet polls (a
+    SlotUpdate and no batch) in between are skipped.
     """
     slot: SlotUpdate | None = None
     for event in events:
         if isinstance(event, SlotUpdate):
             slot = event
-        elif isinstance(event, AccountUpdate):
+        elif isinstance(event, AccountBatch):
             assert slot is not None
-            accounts = [event.account]
-            for more in events:
-                if not isinstance(more, AccountUpdate):
-                    return slot, accounts
-                accounts.append(more.account)
+            assert event.ts_ns == slot.ts_ns  # the poll's accounts arrive with its slot
+            return slot, list(event.accounts)
+        else:
+            assert not isinstance(event, AccountUpdate), "a poll is one batch"
     raise AssertionError("the source ended")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from solarb_runtime.market.hotstate import HotState, StreamAccount, StreamSlot
-from solarb_runtime.sources.base import AccountUpdate, Idle, SlotUpdate, SourceEvent
+from solarb_runtime.sources.base import AccountUpdate, Idle, SlotUpdate, SourceEvent, unbatched
 from solarb_runtime.sources.redis import RedisSource
 from tests.support.engine_kit import fake_config, fake_sim
 from tests.support.redis import RedisServer
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.redis
 
 def _entries(events: list[SourceEvent]) -> list[StreamAccount | StreamSlot]:
     out: list[StreamAccount | StreamSlot] = []
-    for e in events:
+    for e in unbatched(events):
         if isinstance(e, AccountUpdate):
             out.append(StreamAccount(e.account, e.ts_ns))
         elif isinstance(e, SlotUpdate):
@@ -35,7 +35,7 @@ def _take(events: Iterator[SourceEvent], n: int) -> list[SourceEvent]:
             idles += 1
             assert idles < 200, f"only {len(out)} of {n} events arrived"
             continue
-        out.append(event)
+        out.extend(unbatched([event]))
     return out
 
 
@@ -44,7 +44,7 @@ def test_snapshot_then_stream_then_restart(redis_server: RedisServer) -> None:
     feed = HotState(redis_server.url, prefix)
     consumer = HotState(redis_server.url, prefix)
     sim = fake_sim(fake_config(), max_slots=20)
-    events = list(sim.events())
+    events = list(unbatched(sim.events()))
     first, rest = events[:30], events[30:]
     feed.publish_pools([(p.kind, p.address) for p in sim.pools()])
     feed.publish(_entries(first))

@@ -111,6 +111,9 @@ def test_live_sim_on_every_venue_equals_its_replay_and_replays_agree(tmp_path: P
     capture = tmp_path / "live.jsonl.gz"
     live_engine, live = _run(RecordingSource(_sim(), capture))
     assert not live_engine.market.rejections
+    # The sim delivers a slot's accounts as one batch: the engine decodes per batch.
+    stats = live_engine.stats
+    assert 0 < stats.batches <= SLOTS + 1 < stats.account_updates
     assert {p.venue for p in live_engine.market.pools()} == set(KINDS)
     assert live_engine.stats.sent > 0, "the sim must open edges across venues"
     assert live_engine.stats.skipped, "and the gate must skip some"
@@ -122,3 +125,5 @@ def test_live_sim_on_every_venue_equals_its_replay_and_replays_agree(tmp_path: P
     assert first == live
     assert second == first
     assert first_engine.stats.outcomes == live_engine.stats.outcomes
+    assert first_engine.stats.batches == live_engine.stats.batches
+    assert first_engine.stats.account_updates == live_engine.stats.account_updates

@@ -9,6 +9,7 @@ implementation: `tests.unit.fakes` and `tests.support.fake_cpmm` re-export from 
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from solarb_runtime.venues.base import (
     Venue,
     other_mint,
 )
+from solarb_runtime.venues.curve import LegCurve, Piece, hyperbola, line
 from solarb_runtime.venues.token import decode_token_account, encode_token_account
 
 FAKE_PROGRAM = Pubkey.from_string("Fake111111111111111111111111111111111111111")
@@ -114,6 +116,13 @@ class FakeCpmm:
 
     def mid_price(self, state: FakeCpmmState) -> Fraction:
         return Fraction(state.reserve_b, state.reserve_a)
+
+    def curve(self, state: FakeCpmmState, mint_in: Pubkey) -> LegCurve:
+        r_in, r_out, _ = self._reserves(state, mint_in)
+        fee = state.fee_ppm / PPM
+        return LegCurve(
+            (hyperbola(0.0, math.inf, 0.0, reserve_in=r_in, reserve_out=r_out, fee=fee),)
+        )
 
     def apply(self, state: FakeCpmmState, quote: Quote) -> FakeCpmmState:
         if quote.mint_in == state.mint_a:
@@ -264,6 +273,20 @@ class FakeBook:
 
     def mid_price(self, state: FakeBookState) -> Fraction:
         return (state.asks[0][0] + state.bids[0][0]) / 2
+
+    def curve(self, state: FakeBookState, mint_in: Pubkey) -> LegCurve:
+        keep = 1.0 - state.fee_bps / 10_000
+        buying = mint_in == state.mint_b
+        pieces: list[Piece] = []
+        x = out = 0.0
+        for price, qty in state.asks if buying else state.bids:
+            # A level takes qty·price quote atoms for qty base atoms, or the reverse.
+            take, give = (
+                (qty * float(price), float(qty)) if buying else (float(qty), qty * float(price))
+            )
+            pieces.append(line(x, x + take, out, give / take * keep))
+            x, out = x + take, out + give * keep
+        return LegCurve(tuple(pieces) or (line(0.0, 0.0, 0.0, 0.0),))
 
     def apply(self, state: FakeBookState, quote: Quote) -> FakeBookState:
         return state

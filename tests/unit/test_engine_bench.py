@@ -25,9 +25,19 @@ def test_small_bench_reports_measured_figures() -> None:
     assert graph.full_scan_ms > 0
     assert graph.updates_per_s > 0
     assert graph.stages_us_per_update["decode"] > 0
+    # Per-slot batches of several accounts each, then single updates.
+    assert 0 < graph.batches < graph.updates
+    assert graph.accounts_per_batch == graph.updates / graph.batches
+    assert graph.batches_per_s > 0
+    assert graph.batch_incremental_ms_p99 >= graph.batch_incremental_ms_p50 > 0
+    assert 0 < graph.single_updates <= 300  # updates that changed a pool
+    assert graph.incremental_ms_p99 >= graph.incremental_ms_p50 > 0
     pair = be.bench_pair(slots=4)
     assert pair.events > 0
+    assert 0 < pair.batches <= 5 < pair.account_updates
     assert pair.stages_us_per_update["decode"] > 0
+    assert pair.stages_us_per_batch["decode"] > pair.stages_us_per_update["decode"]
     text = "\n".join(be.report(pair, graph, be.rss_mb()))
     assert "tick->decision" in text
     assert "full cycle scan" in text
+    assert "batches/s" in text

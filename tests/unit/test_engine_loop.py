@@ -59,12 +59,14 @@ def test_live_sim_run_equals_its_replay(tmp_path: Path) -> None:
     assert live.stats.sent > 0, "the sim must produce tradeable edges"
     assert live.stats.skipped, "and some skips"
     assert live.stats.outcomes["paper"] + live.stats.outcomes["failed"] > 0
+    assert 0 < live.stats.batches < live.stats.account_updates
     for _ in range(2):
         replay_source = ReplaySource(path)
         replay, journal, _ = _engine(replay_source)
         replay.run(replay_source)
         assert _without_times(journal.decisions()) == _without_times(decisions)
         assert replay.stats.outcomes == live.stats.outcomes
+        assert replay.stats.batches == live.stats.batches
 
 
 def test_no_sent_edge_is_unprofitable_under_exact_requote() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from solarb_runtime.sources.base import AccountUpdate, CaptureError, SlotUpdate
+from solarb_runtime.sources.base import AccountBatch, CaptureError, SlotUpdate
 from solarb_runtime.sources.recorder import RecordingSource
 from solarb_runtime.sources.replay import ReplaySource
 from tests.support.engine_kit import fake_config, fake_sim
@@ -18,8 +18,11 @@ def test_record_then_replay_yields_the_same_events(tmp_path: Path, name: str) ->
     recorder = RecordingSource(fake_sim(fake_config(), max_slots=60), path)
     live = list(recorder.events())
     recorder.close()
-    assert any(isinstance(e, AccountUpdate) for e in live)
+    batches = [e for e in live if isinstance(e, AccountBatch)]
     assert sum(isinstance(e, SlotUpdate) for e in live) == 61
+    # At most one batch per slot, several of them with more than one account.
+    assert 0 < len(batches) <= 61
+    assert sum(len(b.accounts) > 1 for b in batches) > 1
     replay = ReplaySource(path)
     assert list(replay.events()) == live
     assert list(replay.pools()) == list(recorder.pools())

@@ -10,7 +10,7 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.config import parse_config
 from solarb_runtime.market.state import MarketState
-from solarb_runtime.sources.base import AccountUpdate, SlotUpdate
+from solarb_runtime.sources.base import AccountBatch, SlotUpdate
 from solarb_runtime.sources.sim import SimSource
 from solarb_runtime.sources.sim_makers import default_makers
 from solarb_runtime.sources.sim_market import PoolSpec, SimToken
@@ -43,8 +43,8 @@ def test_every_kind_decodes_to_the_sim_state_after_a_minute_of_market() -> None:
     assert {p.kind for p in source.pools()} == set(KINDS)
     market = MarketState([(p.kind, p.address) for p in source.pools()], VENUES)
     for event in source.events():
-        if isinstance(event, AccountUpdate):
-            market.apply(event.account, event.ts_ns)
+        if isinstance(event, AccountBatch):
+            market.apply_batch(event.accounts, event.ts_ns)
         elif isinstance(event, SlotUpdate):
             market.on_slot(event.slot)
     assert not market.rejections

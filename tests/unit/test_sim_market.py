@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from solarb_runtime.config import parse_config
 from solarb_runtime.market.state import MarketState
-from solarb_runtime.sources.base import AccountUpdate, SlotUpdate
+from solarb_runtime.sources.base import AccountBatch, SlotUpdate
 from solarb_runtime.sources.sim import SimSource
 from solarb_runtime.sources.sim_makers import default_makers
 from solarb_runtime.venues.orca_whirlpool import VENUE as WHIRLPOOL
@@ -27,8 +27,8 @@ def test_whirlpool_sim_bytes_decode_to_the_sim_states() -> None:
     assert source.skipped_kinds == ["phoenix"]
     market = MarketState([(p.kind, p.address) for p in source.pools()], venues)
     for event in source.events():
-        if isinstance(event, AccountUpdate):
-            market.apply(event.account, event.ts_ns)
+        if isinstance(event, AccountBatch):
+            market.apply_batch(event.accounts, event.ts_ns)
         elif isinstance(event, SlotUpdate):
             market.on_slot(event.slot)
     assert not market.rejections

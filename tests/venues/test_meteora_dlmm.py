@@ -11,8 +11,15 @@ import pytest
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
-from solarb_runtime.venues.base import AmountOutOfRange, VenueError
-from solarb_runtime.venues.meteora_dlmm import MeteoraDlmm
+from solarb_runtime.domain.amounts import U64_MAX as U64
+from solarb_runtime.venues.base import (
+    AmountOutOfRange,
+    DecodeError,
+    QuoteError,
+    VenueError,
+    other_mint,
+)
+from solarb_runtime.venues.meteora_dlmm import DlmmState, MeteoraDlmm, MeteoraDlmmVenue
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_FIELDS,
     BIN_LEN,
@@ -25,6 +32,7 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
     bin_array_pda,
     decode_bin_array,
     decode_lb_pair,
+    encode_lb_pair,
     pack_bin,
 )
 from solarb_runtime.venues.meteora_dlmm_math import (
@@ -32,9 +40,10 @@ from solarb_runtime.venues.meteora_dlmm_math import (
     bin_exact_in,
     bin_exact_out,
     price_from_id,
+    swap,
     total_fee_rate,
 )
-from solarb_runtime.venues.meteora_dlmm_samples import sample_request, sample_state
+from solarb_runtime.venues.meteora_dlmm_samples import sample_request, sample_state, varied_state
 
 POOL = Pubkey.new_unique()
 U128_MAX = (1 << 128) - 1
@@ -189,3 +198,125 @@ def test_price_past_range_is_a_typed_error() -> None:
             MeteoraDlmm.quote_exact_in(state, mint_in, 1000)
     with pytest.raises(AmountOutOfRange, match="out of the price range"):
         MeteoraDlmm.mid_price(state)
+
+
+def _reference_quote(state: DlmmState, mint_in: Pubkey, amount: int, exact_in: bool) -> object:
+    """The quote (or the error) built the slow way: `swap` with its per-bin fills."""
+    try:
+        other_mint(state, mint_in)
+        if not 0 < amount <= U64:
+            raise AmountOutOfRange(state.address, f"amount {amount} is not in 1..u64::MAX")
+        if state.pair.status != "enabled":
+            raise QuoteError(state.address, "pair is disabled")
+        swap_for_y = mint_in == state.mint_a
+        fx = state.mint_x.transfer_fee(state.epoch)
+        fy = state.mint_y.transfer_fee(state.epoch)
+        fee_in, fee_out = (fx, fy) if swap_for_y else (fy, fx)
+        arrays = {a.index: a for a in state.bin_arrays}
+        kw = {"now": state.clock_unix_ts, "swap_for_y": swap_for_y, "exact_in": exact_in}
+        if exact_in:
+            into = amount - fee_in.fee(amount)
+            if into == 0:
+                raise AmountOutOfRange(state.address, "nothing reaches the pool after transfer fee")
+            r = swap(state.pair, arrays, state.address, amount=into, **kw)  # type: ignore[arg-type]
+            got = (amount, r.amount_out - fee_out.fee(r.amount_out))
+        else:
+            pool_out = amount + fee_out.inverse_fee(amount)
+            r = swap(state.pair, arrays, state.address, amount=pool_out, **kw)  # type: ignore[arg-type]
+            paid = r.amount_in + fee_in.inverse_fee(r.amount_in)
+            if paid > U64:
+                raise AmountOutOfRange(state.address, f"amount in {paid} overflows u64")
+            got = (paid, amount)
+        return (*got, r.fee, len(r.fills))
+    except QuoteError as exc:
+        return (type(exc), str(exc))
+
+
+def test_fast_quotes_match_the_fill_by_fill_swap() -> None:
+    # Quotes take a fast path (`swap_totals` on a cached per-state setup); `swap` keeps the
+    # per-bin fills for `apply`. Both must agree to the atom, errors included.
+    rng = random.Random(17)
+    compared = errors = 0
+    for _ in range(60):
+        state = varied_state(rng)
+        for _ in range(15):
+            mint_in, amount, exact_in = sample_request(rng, state)
+            amount = max(1, int(amount * 10 ** rng.uniform(-6, 2.5)))
+            if rng.random() < 0.05:
+                amount = rng.choice((0, U64, U64 + 1))
+            fn = MeteoraDlmm.quote_exact_in if exact_in else MeteoraDlmm.quote_exact_out
+            try:
+                q = fn(state, mint_in, amount)
+                got: object = (q.amount_in, q.amount_out, q.fee, q.steps)
+            except QuoteError as exc:
+                got = (type(exc), str(exc))
+                errors += 1
+            assert got == _reference_quote(state, mint_in, amount, exact_in)
+            compared += 1
+        # Around where the first bins drain (the exact boundary lies within 4.5 atoms per
+        # bin of the model's), where the fill switches from partial to whole.
+        for mint_in in (state.mint_a, state.mint_b):
+            pieces = MeteoraDlmm.curve(state, mint_in).pieces
+            for k, piece in enumerate(pieces[:3], start=1):
+                for amount in range(int(piece.x1) - 2, int(piece.x1) + 6 * k + 2):
+                    q = MeteoraDlmm.quote_exact_in(state, mint_in, amount)
+                    got = (q.amount_in, q.amount_out, q.fee, q.steps)
+                    assert got == _reference_quote(state, mint_in, amount, True)
+                    q = MeteoraDlmm.quote_exact_out(state, mint_in, q.amount_out)
+                    got = (q.amount_in, q.amount_out, q.fee, q.steps)
+                    assert got == _reference_quote(state, mint_in, q.amount_out, False)
+    assert compared == 900
+    assert 20 < errors < 600
+
+
+def _with_bin(state: DlmmState, bin_id: int, **fields: int) -> DlmmState:
+    """The state with some fields of one bin changed."""
+    arrays = []
+    for array in state.bin_arrays:
+        if array.lower_bin_id <= bin_id < array.lower_bin_id + BINS_PER_ARRAY:
+            buf = bytearray(array.bins)
+            start = (bin_id - array.lower_bin_id) * BIN_LEN
+            edited = dataclasses.replace(array.bin(bin_id), **fields)
+            buf[start : start + BIN_LEN] = pack_bin(edited)
+            arrays.append(dataclasses.replace(array, bins=bytes(buf)))
+        else:
+            arrays.append(array)
+    return dataclasses.replace(state, bin_arrays=tuple(arrays))
+
+
+def test_decode_memo_never_serves_stale_or_hides_bad_accounts() -> None:
+    venue = MeteoraDlmmVenue(memo_size=3)  # small: evictions happen too
+    state = sample_state(random.Random(31))
+    primary, deps = MeteoraDlmm.encode(state)
+    assert venue.state(primary, deps) == state
+    assert venue.dependencies(primary) == MeteoraDlmm.dependencies(primary)
+    # One bin array changes: the new bytes are decoded, the rest come from the memo.
+    changed = _with_bin(state, state.pair.active_id - 1, amount_y=12345)
+    _, changed_deps = MeteoraDlmm.encode(changed)
+    key = next(k for k, r in changed_deps.items() if r.data != deps[k].data)
+    deps2 = {**deps, key: changed_deps[key]}
+    assert venue.state(primary, deps2) == changed
+    # A corrupt update after a good one raises, naming what is wrong, every time.
+    bad = bytearray(deps2[key].data)
+    bad[:8] = bytes(8)
+    bad_deps = {**deps2, key: RawAccount(key, PROGRAM_ID, bytes(bad))}
+    for _ in range(2):
+        with pytest.raises(DecodeError, match="discriminator"):
+            venue.state(primary, bad_deps)
+    # Same bytes from another owner are not the same account.
+    foreign = {**deps2, key: RawAccount(key, Pubkey.new_unique(), deps2[key].data)}
+    assert venue.state(primary, foreign).bin_arrays != changed.bin_arrays
+    # The pair: a good update is reflected, a bad status byte is named.
+    moved = dataclasses.replace(state.pair, active_id=state.pair.active_id - 1)
+    moved_primary = RawAccount(primary.pubkey, PROGRAM_ID, encode_lb_pair(moved))
+    assert venue.state(moved_primary, deps2).pair == moved
+    corrupt = bytearray(moved_primary.data)
+    # status: after the discriminator, both parameter blocks (64), bump, bin_step_seed,
+    # pair_type, active_id and bin_step (1 + 2 + 1 + 4 + 2).
+    corrupt[8 + 64 + 10] = 7
+    with pytest.raises(DecodeError, match="status 7"):
+        venue.state(RawAccount(primary.pubkey, PROGRAM_ID, bytes(corrupt)), deps2)
+    with pytest.raises(DecodeError, match="status 7"):
+        venue.dependencies(RawAccount(primary.pubkey, PROGRAM_ID, bytes(corrupt)))
+    # And back to the original bytes: the original state, not a cached later one.
+    assert venue.state(primary, deps) == state

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import (
     AmountOutOfRange,
@@ -23,7 +24,12 @@ from solarb_runtime.venues.base import (
     UnsupportedPool,
     VenueError,
 )
-from solarb_runtime.venues.orca_whirlpool import SWAP_V2_DISCRIMINATOR, VENUE, WhirlpoolState
+from solarb_runtime.venues.orca_whirlpool import (
+    SWAP_V2_DISCRIMINATOR,
+    VENUE,
+    OrcaWhirlpoolVenue,
+    WhirlpoolState,
+)
 from solarb_runtime.venues.orca_whirlpool_layout import (
     FIXED_TICK_ARRAY_DISCRIMINATOR,
     MEMO_PROGRAM,
@@ -33,7 +39,11 @@ from solarb_runtime.venues.orca_whirlpool_layout import (
     RewardInfo,
     Tick,
     TickArray,
+    decode_tick_array,
+    encode_tick_array,
     oracle_address,
+    path_hops_reference,
+    path_walk,
     swap_start_indexes,
     tick_array_address,
 )
@@ -42,11 +52,16 @@ from solarb_runtime.venues.orca_whirlpool_math import (
     MAX_TICK_INDEX,
     MIN_SQRT_PRICE_X64,
     MIN_TICK_INDEX,
+    TICK_ARRAY_SIZE,
     WhirlpoolMathError,
     amount_delta_a,
     amount_delta_b,
     compute_swap_step,
     sqrt_price_from_tick_index,
+    step_in_a_to_b,
+    step_in_b_to_a,
+    step_out_a_to_b,
+    step_out_b_to_a,
     tick_index_from_sqrt_price,
     tick_index_from_sqrt_price_reference,
     try_amount_delta_a,
@@ -203,6 +218,50 @@ def test_crossing_applies_liquidity_net_in_swap_direction() -> None:
 
 
 # --- properties ---------------------------------------------------------------------------
+
+
+def _step_result(fn: object, *args: int) -> tuple[int, ...] | str:
+    try:
+        return fn(*args)  # type: ignore[operator,no-any-return]
+    except WhirlpoolMathError as exc:
+        return exc.code
+
+
+_WIDE = st.one_of(
+    st.integers(min_value=0, max_value=2**64 - 1),
+    st.integers(min_value=0, max_value=2**128 - 1),
+    st.integers(min_value=0, max_value=2**20),
+)
+_PRICES = st.one_of(
+    st.integers(min_value=MIN_SQRT_PRICE_X64, max_value=MAX_SQRT_PRICE_X64),
+    st.integers(min_value=2**62, max_value=2**66),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_WIDE, st.integers(min_value=0, max_value=60_000), _WIDE, _PRICES, _PRICES)
+def test_inlined_steps_equal_the_general_step(
+    remaining: int, fee_rate: int, liquidity: int, p0: int, p1: int
+) -> None:
+    """Same amounts, price and fee, or the same program error, on any input."""
+    remaining &= U64_MAX
+    high, low = max(p0, p1), min(p0, p1)
+    for a_to_b, is_input, price, target, fast in (
+        (True, True, high, low, step_in_a_to_b),
+        (False, True, low, high, step_in_b_to_a),
+        (True, False, high, low, step_out_a_to_b),
+        (False, False, low, high, step_out_b_to_a),
+    ):
+        general = _step_result(
+            lambda *a, d=a_to_b, i=is_input: compute_swap_step(*a, is_input=i, a_to_b=d),
+            remaining,
+            fee_rate,
+            liquidity,
+            price,
+            target,
+        )
+        assert _step_result(fast, remaining, fee_rate, liquidity, price, target) == general
+
 
 SEEDS = st.integers(min_value=0, max_value=2**32)
 
@@ -497,3 +556,179 @@ def test_tick_array_pdas_follow_the_program_seeds() -> None:
     assert deps[:2] == (MINT_A, MINT_B)
     starts = (-11264, -5632, 0, 5632, 11264)
     assert deps[2:-1] == tuple(tick_array_address(POOL, s) for s in starts)
+
+
+# --- decode caches --------------------------------------------------------------------------
+
+
+def _changed_tick_array(
+    state: WhirlpoolState, rng: random.Random
+) -> tuple[Pubkey, RawAccount, TickArray]:
+    """One of the state's arrays with one tick's liquidity and fee growth changed."""
+    array = rng.choice([a for a in state.tick_arrays if a.kind != "absent"])
+    offset = rng.randrange(TICK_ARRAY_SIZE)
+    ticks = list(array.ticks)
+    ticks[offset] = replace(
+        ticks[offset],
+        initialized=True,
+        liquidity_gross=ticks[offset].liquidity_gross + 5,
+        fee_growth_outside_a=rng.getrandbits(100),
+    )
+    changed = replace(array, ticks=tuple(ticks))
+    return array.address, encode_tick_array(changed), changed
+
+
+@settings(max_examples=40, deadline=None)
+@given(SEEDS)
+def test_redecode_reflects_a_changed_dependency(seed: int) -> None:
+    """A venue that has decoded the pool before returns the new ticks, not cached ones."""
+    rng = random.Random(seed)
+    state = sample_state(rng)
+    venue = OrcaWhirlpoolVenue()
+    primary, deps = _raw(state)
+    assert venue.state(primary, deps) == state
+    key, raw, changed = _changed_tick_array(state, rng)
+    deps[key] = raw
+    after = venue.state(primary, deps)
+    assert after.arrays_by_start[changed.start_tick_index] == changed
+    assert after == OrcaWhirlpoolVenue().state(primary, deps)  # same as a fresh decode
+    # And back: the first version's bytes decode to the first state again.
+    assert venue.state(*_raw(state)) == state
+
+
+@settings(max_examples=60, deadline=None)
+@given(SEEDS, st.data())
+def test_corrupt_update_after_a_good_one_still_raises(seed: int, data: st.DataObject) -> None:
+    """A bad new version of a cached account fails exactly as it does on a cold venue."""
+    rng = random.Random(seed)
+    state = sample_state(rng)
+    primary, deps = _raw(state)
+    warm = OrcaWhirlpoolVenue()
+    warm.state(primary, deps)
+    target = data.draw(st.sampled_from([primary.pubkey, *deps]))
+    raw = primary if target == primary.pubkey else deps[target]
+    blob = bytearray(raw.data)
+    if not blob:
+        return  # an absent array has no bytes to corrupt
+    for _ in range(data.draw(st.integers(1, 6))):
+        blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        blob = blob[: data.draw(st.integers(0, len(blob)))]
+    mutated = replace(raw, data=bytes(blob))
+    if target == primary.pubkey:
+        primary = mutated
+    else:
+        deps[target] = mutated
+
+    def outcome(venue: OrcaWhirlpoolVenue) -> WhirlpoolState | str:
+        try:
+            return venue.state(primary, deps)
+        except VenueError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    assert outcome(warm) == outcome(OrcaWhirlpoolVenue())
+
+
+def test_corrupt_tick_after_a_good_version_raises_the_same_error() -> None:
+    state = sample_state(random.Random(5))
+    while not any(a.kind == "fixed" for a in state.tick_arrays):
+        state = sample_state(random.Random(state.slot))
+    primary, deps = _raw(state)
+    venue = OrcaWhirlpoolVenue()
+    venue.state(primary, deps)
+    array = next(a for a in state.tick_arrays if a.kind == "fixed")
+    blob = bytearray(deps[array.address].data)
+    blob[12 + 113 * 40] = 7  # tick 40's `initialized` flag is not a bool
+    deps[array.address] = replace(deps[array.address], data=bytes(blob))
+    with pytest.raises(DecodeError, match="tick flag byte 7 is not a bool"):
+        venue.state(primary, deps)
+    with pytest.raises(DecodeError, match="tick flag byte 7 is not a bool"):
+        venue.state(primary, deps)  # not cached as good either
+
+
+def test_same_bytes_under_another_key_are_not_a_cache_hit() -> None:
+    state = sample_state(random.Random(8))
+    primary, deps = _raw(state)
+    venue = OrcaWhirlpoolVenue()
+    venue.state(primary, deps)
+    mint_a = deps[state.mint_a]
+    # The mint's bytes supplied under the other mint's key must still be refused.
+    deps[state.mint_b] = replace(mint_a, pubkey=state.mint_b)
+    decoded = venue.state(primary, deps)
+    assert decoded.mint_info_b.address == state.mint_b
+
+
+@settings(max_examples=60, deadline=None)
+@given(SEEDS, st.data())
+def test_fixed_array_diff_decode_equals_a_full_decode(seed: int, data: st.DataObject) -> None:
+    rng = random.Random(seed)
+    state = sample_state(rng)
+    arrays = [a for a in state.tick_arrays if a.kind == "fixed"]
+    if not arrays:
+        return
+    raw = encode_tick_array(arrays[0])
+    before = (raw.data, decode_tick_array(raw))
+    blob = bytearray(raw.data)
+    for _ in range(data.draw(st.integers(1, 6))):
+        blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.sampled_from([0, 1, 2, 255]))
+    new = replace(raw, data=bytes(blob))
+
+    def outcome(previous: tuple[bytes, TickArray] | None) -> object:
+        try:
+            array = decode_tick_array(new, previous)
+        except DecodeError as exc:
+            return str(exc)
+        return (array, array.initialized_offsets)
+
+    assert outcome(before) == outcome(None)
+
+
+# --- the swap path ----------------------------------------------------------------------------
+
+
+def _state_near_a_bound(rng: random.Random) -> WhirlpoolState:
+    """A pool whose current tick is within a few arrays of MIN or MAX, random ticks."""
+    state = sample_state(rng)
+    spacing = state.tick_spacing
+    edge = rng.choice([MIN_TICK_INDEX, MAX_TICK_INDEX])
+    tick = edge + rng.randint(-3 * TICK_ARRAY_SIZE * spacing, 3 * TICK_ARRAY_SIZE * spacing)
+    tick = max(MIN_TICK_INDEX - 1, min(MAX_TICK_INDEX, tick))
+    price = sqrt_price_from_tick_index(max(MIN_TICK_INDEX, tick))
+    starts = set(swap_start_indexes(tick, spacing, True))
+    starts |= set(swap_start_indexes(tick, spacing, False))
+    arrays = []
+    for start in sorted(starts):
+        ticks = [
+            Tick(True, rng.randint(-(10**9), 10**9), 1) if rng.random() < 0.1 else ZERO_TICK
+            for _ in range(TICK_ARRAY_SIZE)
+        ]
+        if rng.random() < 0.8:
+            key = tick_array_address(state.address, start)
+            arrays.append(TickArray(key, start, state.address, "fixed", tuple(ticks)))
+    return replace(state, tick_current_index=tick, sqrt_price=price, tick_arrays=tuple(arrays))
+
+
+@settings(max_examples=150, deadline=None)
+@given(SEEDS)
+def test_swap_path_walk_matches_the_program_search(seed: int) -> None:
+    """One pass over the arrays stops where the program's per-step search does."""
+    rng = random.Random(seed)
+    kind = rng.randrange(3)
+    if kind == 0:
+        state = _state_near_a_bound(rng)
+    else:
+        state = sample_state(rng)
+        if kind == 1:  # some arrays missing, or a tick the arrays do not hold
+            kept = tuple(a for a in state.tick_arrays if rng.random() < 0.7)
+            state = replace(state, tick_arrays=kept)
+        else:
+            shift = rng.randint(-200, 200)
+            state = replace(state, tick_current_index=state.tick_current_index + shift)
+    for a_to_b in (True, False):
+        assert path_walk(state, a_to_b) == path_hops_reference(state, a_to_b)
+
+
+def test_bound_ticks_are_the_price_bounds() -> None:
+    """Why a stop at MIN/MAX_TICK_INDEX ends the walk: its price is the swap's limit."""
+    assert sqrt_price_from_tick_index(MIN_TICK_INDEX) == MIN_SQRT_PRICE_X64
+    assert sqrt_price_from_tick_index(MAX_TICK_INDEX) == MAX_SQRT_PRICE_X64

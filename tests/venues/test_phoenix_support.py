@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import struct
 
@@ -114,3 +115,45 @@ def add_freed_node(data: bytes, state: PhoenixState, *, bids: bool) -> bytes:
     stale = (book[0] if book else PhoenixOrder(5, 7, 1, 1, 0, 0))._replace(num_base_lots=999)
     struct.pack_into("<IIIIQQQQQQ", buf, node, n + 2, 0, 0, 0, *stale)
     return bytes(buf)
+
+
+def random_market(rng: random.Random, *, huge: float = 0.0) -> PhoenixState:
+    """Random lot and tick sizes, prices, fees (0-100%), limits and tombstones.
+
+    With probability `huge` per order, a size whose value is past or just under u64::MAX.
+    """
+    b = rng.choice([1, 10, 100, 1000])
+    tick = b * rng.choice([1, 2, 5, 10, 100])
+    now = 1_700_000_000
+    books = []
+    for bid in (True, False):
+        price = rng.randint(50, 5000)
+        levels = []
+        for _ in range(rng.randint(0, 25)):
+            if rng.random() < 0.6:
+                price += -rng.randint(1, 20) if bid else rng.randint(1, 20)
+            if price < 1:
+                break
+            roll = rng.random()
+            limits: tuple[int, ...] = ()
+            if roll < 0.1:
+                limits = (1000 + rng.randint(-5, 5),)
+            elif roll < 0.2:
+                limits = (0, now + rng.randint(-5, 5))
+            lots = 0 if rng.random() < 0.05 else int(math.exp(rng.uniform(0, 12)))
+            if rng.random() < huge:  # worth more than u64 (the walk aborts), or just under
+                just_under = max(1, (2**64 - 1) // (price * tick) - rng.randint(0, 2))
+                lots = rng.choice([rng.randint(2**60, 2**64 - 1), just_under])
+            levels.append((price, lots, *limits))
+        books.append(orders(levels, bid=bid, first_sequence=1 + 100 * (not bid)))
+    return dataclasses.replace(
+        sol_usdc(),
+        base_lot_size=rng.choice([1, 7, 1000, 1_000_000]),
+        quote_lot_size=rng.choice([1, 3, 10, 1000]),
+        base_lots_per_base_unit=b,
+        tick_size_in_quote_lots_per_base_unit=tick,
+        taker_fee_bps=rng.choice([0, 1, 2, 5, 30, 100, 9_999, 10_000]),
+        clock_unix_timestamp=rng.choice([None, now]),
+        bids=books[0],
+        asks=books[1],
+    )

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import random
 import struct
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
@@ -15,27 +16,33 @@ from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import (
     AmountOutOfRange,
     DecodeError,
     InsufficientLiquidity,
+    Quote,
     QuoteError,
     UnsupportedPool,
     VenueError,
 )
-from solarb_runtime.venues.raydium_cpmm import RAYDIUM_CPMM, CpmmState
+from solarb_runtime.venues.raydium_cpmm import RAYDIUM_CPMM, CpmmState, RaydiumCpmmVenue
 from solarb_runtime.venues.raydium_cpmm_layout import (
     CONFIG_LEN,
     CPMM_AUTHORITY,
     CPMM_PROGRAM,
     POOL_LEN,
+    STATUS_SWAP_DISABLED,
+    BytesMemo,
     CreatorFeeOn,
     decode_config,
     decode_pool,
 )
+from solarb_runtime.venues.raydium_cpmm_math import SWAP_INPUT, fill_exact_in, fill_exact_out
 from solarb_runtime.venues.raydium_cpmm_samples import sample_request, sample_state
 from solarb_runtime.venues.token import EXT_TRANSFER_HOOK, MINT_LEN, TransferFee, encode_mint
+from tests.venues.test_raydium_cpmm_curve import random_state
 
 V = RAYDIUM_CPMM
 ONE = 1_000_000
@@ -568,3 +575,162 @@ def test_samples_are_realistic_and_quotable() -> None:
         quote = (V.quote_exact_in if exact_in else V.quote_exact_out)(state, mint_in, amount)
         assert quote.amount_in > 0
         assert quote.amount_out > 0
+
+
+# ---- the quote hot path against the full path ----------------------------------------------
+
+# Past every open time: the gate passes, and a `now` sends the quote down the full path
+# (`fill_exact_in` / `fill_exact_out` over the SwapPath) instead of the inlined hot path.
+_LATE = 2**62
+
+
+def _outcome(
+    method: Callable[..., Quote], state: CpmmState, mint_in: Pubkey, amount: int, **now: int
+) -> Quote | tuple[type[Exception], str]:
+    try:
+        return method(state, mint_in, amount, **now)
+    except VenueError as exc:
+        return type(exc), str(exc)
+
+
+def test_hot_path_quotes_and_refusals_equal_the_full_path() -> None:
+    rng = random.Random(21)
+    checked = 0
+    for i in range(600):
+        state = random_state(rng) if i % 2 else sample_state(rng)
+        if i % 50 == 0:
+            state = replace(state, pool=replace(state.pool, status=STATUS_SWAP_DISABLED))
+        for mint_in, reserve_in, reserve_out in (
+            (state.mint_a, state.reserve_a, state.reserve_b),
+            (state.mint_b, state.reserve_b, state.reserve_a),
+        ):
+            # Every scale, plus the edges where the program refuses.
+            amounts = [int(10 ** rng.uniform(0, 19.3)) for _ in range(6)]
+            amounts += [0, 1, 2, U64_MAX, U64_MAX + 1, max(reserve_in, 1), max(reserve_out, 1)]
+            amounts += [max(1, reserve_out - rng.randrange(3)), reserve_out + 1]
+            for amount in amounts:
+                for method in (V.quote_exact_in, V.quote_exact_out):
+                    hot = _outcome(method, state, mint_in, amount)
+                    full = _outcome(method, state, mint_in, amount, now=_LATE)
+                    assert hot == full, (method.__name__, amount, state)
+                    checked += isinstance(hot, Quote)
+    assert checked > 5_000  # most requests are quotes, not refusals
+
+
+def test_hot_path_keeps_the_input_vault_within_u64_to_the_atom() -> None:
+    rng = random.Random(22)
+    for _ in range(100):
+        state = sample_state(rng)
+        quote = V.quote_exact_in(state, state.mint_a, max(1, state.reserve_a // 100))
+        for method, fill, amount in (
+            (V.quote_exact_in, fill_exact_in, quote.amount_in),
+            (V.quote_exact_out, fill_exact_out, quote.amount_out),
+        ):
+            needed = fill(amount, state.path_a_to_b)[2][SWAP_INPUT]  # what reaches the vault
+            for room, fits in ((needed, True), (needed - 1, False)):
+                # Accrued fees rise with the vault: the reserves (and the swap) stay the same.
+                extra = U64_MAX - room - state.vault_amount_a
+                pool = replace(state.pool, fund_fees_token_0=state.pool.fund_fees_token_0 + extra)
+                edged = replace(state, vault_amount_a=state.vault_amount_a + extra, pool=pool)
+                hot = _outcome(method, edged, edged.mint_a, amount)
+                assert hot == _outcome(method, edged, edged.mint_a, amount, now=_LATE)
+                assert isinstance(hot, Quote) == fits
+
+
+# ---- decode memo ------------------------------------------------------------------------------
+
+
+def _decoded(
+    venue: RaydiumCpmmVenue, primary: RawAccount, deps: dict[Pubkey, RawAccount]
+) -> object:
+    try:
+        return venue.state(primary, deps)
+    except VenueError as exc:
+        return type(exc), str(exc)
+
+
+def test_redecode_reflects_each_changed_account() -> None:
+    rng = random.Random(31)
+    for _ in range(40):
+        state = sample_state(rng)
+        mint_in, amount, exact_in = sample_request(rng, state)
+        quote = (V.quote_exact_in if exact_in else V.quote_exact_out)(state, mint_in, amount)
+        moved = V.apply(state, quote)  # new vault amounts and pool fee counters
+        moved = replace(
+            moved,
+            config=replace(moved.config, trade_fee_rate=moved.config.trade_fee_rate + 1),
+            transfer_fees_a=(TransferFee(0, 5, 7), TransferFee(0, 5, 7)),
+            pool=replace(moved.pool, token_0_program=TOKEN_2022_PROGRAM),
+        )
+        warm = RaydiumCpmmVenue()
+        primary, deps = V.encode(state)
+        assert warm.state(primary, deps) == state
+        new_primary, new_deps = V.encode(moved)
+        # One account at a time: each change shows, whatever the memo holds.
+        for key in (None, *deps):
+            mixed_primary = new_primary if key is None else primary
+            mixed = dict(deps) if key is None else {**deps, key: new_deps[key]}
+            assert _decoded(warm, mixed_primary, mixed) == _decoded(
+                RaydiumCpmmVenue(), mixed_primary, mixed
+            )
+        assert warm.state(new_primary, new_deps) == moved
+        assert warm.state(primary, deps) == state  # and back
+
+
+def test_corrupt_update_after_a_good_one_raises_as_on_first_sight() -> None:
+    rng = random.Random(32)
+    raised = 0
+    for _ in range(60):
+        state = sample_state(rng)
+        primary, deps = V.encode(state)
+        warm = RaydiumCpmmVenue()
+        warm.state(primary, deps)
+        for key in (None, *deps):
+            raw = primary if key is None else deps[key]
+            for _ in range(6):
+                buf = bytearray(raw.data)
+                # Around a token account's amount and initialised byte, a pool's counters
+                # and flags, and anywhere.
+                spot = rng.choice(
+                    (rng.randrange(60, 76), 108, rng.randrange(320, 420), rng.randrange(len(buf)))
+                )
+                buf[spot % len(buf)] ^= 1 << rng.randrange(8)
+                bad = [
+                    replace(raw, data=bytes(buf)),
+                    replace(raw, data=raw.data[: rng.randrange(len(raw.data))]),
+                ]
+                bad.append(replace(raw, owner=rng.choice((CPMM_PROGRAM, SPL_TOKEN_PROGRAM))))
+                for mutated in bad:
+                    p = mutated if key is None else primary
+                    d = deps if key is None else {**deps, key: mutated}
+                    warm_result = _decoded(warm, p, d)
+                    assert warm_result == _decoded(RaydiumCpmmVenue(), p, d)
+                    raised += isinstance(warm_result, tuple)
+            # The good bytes still decode after the bad ones.
+            assert warm.state(primary, deps) == state
+    assert raised > 1_000
+
+
+def test_vault_not_initialised_after_a_good_update_raises() -> None:
+    state = _state()
+    primary, deps = V.encode(state)
+    warm = RaydiumCpmmVenue()
+    warm.state(primary, deps)
+    vault = deps[state.pool.token_0_vault]
+    buf = bytearray(vault.data)
+    buf[108] = 0
+    with pytest.raises(DecodeError, match="not initialized"):
+        warm.state(primary, {**deps, vault.pubkey: replace(vault, data=bytes(buf))})
+    with pytest.raises(DecodeError, match="not a token program"):
+        warm.state(primary, {**deps, vault.pubkey: replace(vault, owner=CPMM_PROGRAM)})
+
+
+def test_bytes_memo_is_bounded_and_keeps_recent_entries() -> None:
+    memo: BytesMemo[int] = BytesMemo(100)
+    for i in range(1_000):
+        memo.put(i.to_bytes(4, "little"), i)
+        if i >= 10:
+            assert memo.get((7).to_bytes(4, "little")) == 7  # in use: survives
+    assert len(memo) <= 200
+    assert memo.get((500).to_bytes(4, "little")) is None  # long unused: dropped
+    assert memo.get((999).to_bytes(4, "little")) == 999

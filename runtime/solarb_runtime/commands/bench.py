@@ -7,7 +7,10 @@ A group of subcommands; adding one is one `_register_<name>(group)` function add
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -30,7 +33,8 @@ def _engine(args: argparse.Namespace) -> int:
     # Imported when run: `solarb --help` should not pay for the sim and the venues.
     from solarb_runtime.commands import bench_engine as be
 
-    pair = None if args.skip_pair else be.bench_pair(slots=args.slots)
+    profile = cProfile.Profile() if args.profile else None
+    pair = None if args.skip_pair else be.bench_pair(slots=args.slots, profile=profile)
     # The same run with every opportunity traced (spans kept in memory): the cost of tracing.
     traced = (
         None
@@ -45,9 +49,14 @@ def _engine(args: argparse.Namespace) -> int:
             n_pools=args.pools,
             slots=args.graph_slots,
             max_updates=args.graph_updates,
+            profile=profile,
         )
     )
     rss = be.rss_mb()
+    if profile is not None:
+        # The measured loops only (not the sim's setup), heaviest first.
+        stats = pstats.Stats(profile, stream=sys.stderr)
+        stats.sort_stats("tottime").print_stats(20)
     if args.json:
         doc = {
             "pair": None if pair is None else asdict(pair),
@@ -61,7 +70,7 @@ def _engine(args: argparse.Namespace) -> int:
         print("\n".join(be.report(pair, graph, rss)))
         if pair is not None and traced is not None:
             print(
-                f"tracing: off p50 {pair.p50_us:.1f} us p99 {pair.p99_us:.1f} us; "
+                f"tracing (per batch): off p50 {pair.p50_us:.1f} us p99 {pair.p99_us:.1f} us; "
                 f"on (every opportunity, in-memory exporter) p50 {traced.p50_us:.1f} us "
                 f"p99 {traced.p99_us:.1f} us (spans are built after the decision)"
             )
@@ -73,9 +82,10 @@ def _register_engine(group: Subparsers) -> None:
         "engine",
         help="tick->decision latency, updates/s, cycle scan times, RSS",
         description=(
-            "Runs the engine on the sim: one pair over four venues (latency per "
-            "opportunity), then a 1,000-pool / 300-token graph (full and incremental "
-            "cycle scan, account updates per second with incremental re-evaluation)."
+            "Runs the engine on the sim, one account batch per slot: one pair over four "
+            "venues (tick->decision latency per batch), then a 1,000-pool / 300-token "
+            "graph (full cycle scan; per-slot batches through decode and incremental "
+            "re-evaluation: accounts/s, batches/s; and single-account updates)."
         ),
     )
     parser.add_argument("--slots", type=int, default=60, help="sim slots for the pair run")
@@ -83,13 +93,19 @@ def _register_engine(group: Subparsers) -> None:
         "--graph-slots", type=int, default=5, help="sim slots of updates for the graph run"
     )
     parser.add_argument(
-        "--graph-updates", type=int, default=2000, help="at most this many graph updates"
+        "--graph-updates",
+        type=int,
+        default=2000,
+        help="at most this many graph account updates (in whole batches)",
     )
     parser.add_argument("--pools", type=int, default=1000, help="pools in the graph")
     parser.add_argument("--tokens", type=int, default=300, help="tokens in the graph")
     parser.add_argument("--skip-pair", action="store_true", help="skip the pair run")
     parser.add_argument("--skip-graph", action="store_true", help="skip the graph run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the measured loops: top 20 to stderr"
+    )
     parser.add_argument(
         "--no-tracing", dest="tracing", action="store_false",
         help="skip the second pair run with tracing on",

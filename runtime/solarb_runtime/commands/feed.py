@@ -41,7 +41,14 @@ from solarb_runtime.market.hotstate import (
     StreamEntry,
     StreamSlot,
 )
-from solarb_runtime.sources.base import AccountUpdate, Idle, PoolRef, SlotUpdate, Source
+from solarb_runtime.sources.base import (
+    AccountBatch,
+    AccountUpdate,
+    Idle,
+    PoolRef,
+    SlotUpdate,
+    Source,
+)
 from solarb_runtime.sources.rpc import RpcClient
 from solarb_runtime.sources.rpc_poll import DEFAULT_INTERVAL_MS, RpcPollSource, redacted
 from solarb_runtime.venues.registry import VENUES
@@ -139,13 +146,18 @@ class Publisher:
 def entries(
     source: Source, clock_ns: Callable[[], int] = time.time_ns
 ) -> Iterable[StreamEntry | None]:
-    """The source's events as stream entries (None for idle ticks), stamped on `clock_ns`.
+    """The source's events as stream entries (None for idle ticks and batch ends: the
+    publisher flushes there), stamped on `clock_ns`.
 
     A feed stamps what it publishes with its own (wall) clock, the clock a Redis consumer's
     idle ticks use too, so a consumer ages the feed correctly whatever the source was.
     """
     for event in source.events():
-        if isinstance(event, AccountUpdate):
+        if isinstance(event, AccountBatch):
+            ts_ns = clock_ns()
+            yield from (StreamAccount(account, ts_ns) for account in event.accounts)
+            yield None  # the end of a batch: published whole, so no reader sees it torn
+        elif isinstance(event, AccountUpdate):
             yield StreamAccount(event.account, clock_ns())
         elif isinstance(event, SlotUpdate):
             yield StreamSlot(event.slot, clock_ns())
@@ -174,12 +186,8 @@ def _run_strategy(args: argparse.Namespace) -> int:
         )
         for note in notes:
             print(f"solarb feed: {note}", file=sys.stderr)
-        realtime = (kind == "sim" and not args.fast) or (
-            kind == "replay" and cfg.source.replay.speed == "recorded"
-        )
-        publisher = Publisher(
-            hot, [(p.kind, p.address) for p in source.pools()], 1 if realtime else BATCH
-        )
+        # Batch ends flush (entries() marks them), so a batch is one Redis transaction.
+        publisher = Publisher(hot, [(p.kind, p.address) for p in source.pools()], BATCH)
         _pump(source, publisher, args.duration, stop)
     finally:
         hot.close()
@@ -208,7 +216,7 @@ def _run_venue(args: argparse.Namespace, cfg: VenueAdapterConfig) -> int:
             f"{redacted(url)} every {args.interval_ms} ms ({cfg.feed.commitment})",
             file=sys.stderr,
         )
-        publisher = Publisher(hot, [(p.kind, p.address) for p in pools], 1)
+        publisher = Publisher(hot, [(p.kind, p.address) for p in pools], BATCH)
         _pump(source, publisher, args.duration, stop)
         print(
             f"solarb feed: rpc polls {source.polls}, rpc failures {source.failures}",

@@ -140,8 +140,11 @@ class HotState:
     # --- feed side ----------------------------------------------------------------------
 
     def publish(self, entries: Iterable[StreamEntry]) -> int:
-        """Write account bytes and slot, and append each entry to the update stream."""
-        pipe = self.client.pipeline(transaction=False)
+        """Write account bytes and slot, and append each entry to the update stream.
+
+        One MULTI/EXEC: a consumer reads all of the entries or none of them, so a batch
+        published in one call never reaches a strategy half-applied."""
+        pipe = self.client.pipeline(transaction=True)
         count = 0
         for entry in entries:
             count += 1

@@ -1,7 +1,8 @@
 """The in-process market: latest decoded state per pool, the token graph, slot and ages.
 
-`MarketState.apply` takes raw accounts as any source delivers them, re-decodes only the
-pools an account belongs to, and returns the pools whose decoded state changed. A bad
+`MarketState.apply_batch` takes raw accounts as a source delivers them (a batch), stores
+them all, then re-decodes once each pool they belong to, and returns the pools whose
+decoded state changed; `apply` is a batch of one. A bad
 account never raises: it becomes a counted rejection and the pool is dropped until a
 good update arrives (a pool we cannot decode must not be traded on stale bytes).
 """
@@ -9,7 +10,7 @@ good update arrives (a pool we cannot decode must not be traded on stale bytes).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,12 +125,48 @@ class MarketState:
 
     def apply(self, account: RawAccount, ts_ns: int = 0) -> set[Pubkey]:
         """Store `account` and re-decode the pools it belongs to; the pools that changed."""
+        return self.apply_batch((account,), ts_ns)
+
+    def apply_batch(self, accounts: Sequence[RawAccount], ts_ns: int = 0) -> set[Pubkey]:
+        """Store every account of a batch, then decode each affected pool once.
+
+        Decoding waits until the whole batch is stored, so a pool whose update spans
+        several accounts (a CPMM pool and its vaults) is never decoded half-updated, and
+        is decoded once however many of its accounts arrived. Primaries are stored first:
+        the dependency lists they name decide which of the other accounts are tracked.
+        Returns the pools whose decoded state changed.
+        """
+        tracked = self._tracked
+        # Pools to decode, in first-touched order (dict: ordered and de-duplicated).
+        touched: dict[Pubkey, None] = {}
+        rest: list[RawAccount] = []
+        for account in accounts:
+            if account.pubkey in tracked:
+                if self._store(account, ts_ns):
+                    self._refresh_deps(account.pubkey, account)
+                    touched[account.pubkey] = None
+            else:
+                rest.append(account)
+        dependents_of = self._dependents
+        for account in rest:
+            dependents = dependents_of.get(account.pubkey)
+            if not dependents:
+                self.rejections["untracked"] += 1
+            elif self._store(account, ts_ns):
+                touched.update(dict.fromkeys(sorted(dependents, key=bytes)))
+        # A primary may also be another pool's dependency (and its own stays in `touched`).
+        for account in accounts:
+            if account.pubkey in tracked and account.pubkey in touched:
+                for pool in dependents_of.get(account.pubkey, ()):
+                    touched.setdefault(pool, None)
+        changed: set[Pubkey] = set()
+        for pool in touched:
+            self._decode(pool, changed)
+        return changed
+
+    def _store(self, account: RawAccount, ts_ns: int) -> bool:
+        """Keep `account` and its age; False when its bytes and owner did not change."""
         key = account.pubkey
-        is_primary = key in self._tracked
-        dependents = self._dependents.get(key)
-        if not is_primary and not dependents:
-            self.rejections["untracked"] += 1
-            return set()
         self.updates += 1
         self._seen_ns[key] = ts_ns
         self.last_ts_ns = ts_ns
@@ -138,20 +175,8 @@ class MarketState:
             self.slot = max(self.slot, account.slot)
         previous = self._accounts.get(key)
         self._accounts[key] = account
-        if (
-            previous is not None
-            and previous.data == account.data
-            and previous.owner == account.owner
-        ):
-            return set()  # Same bytes at a newer slot: the age moved, the state did not.
-        changed: set[Pubkey] = set()
-        if is_primary:
-            self._refresh_deps(key, account)
-            self._decode(key, changed)
-        if dependents:
-            for pool in dependents:
-                self._decode(pool, changed)
-        return changed
+        # Same bytes at a newer slot: the age moved, the state did not.
+        return previous is None or previous.data != account.data or previous.owner != account.owner
 
     def _refresh_deps(self, pool: Pubkey, primary: RawAccount) -> None:
         tracked = self._tracked[pool]

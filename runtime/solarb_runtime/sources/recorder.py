@@ -1,7 +1,9 @@
 """`--record FILE`: a source wrapper that writes every event it passes on to a capture.
 
-Works with any source. Lines are flushed as written, so a crash loses at most the line
-being written; a gzip capture is complete once the recorder is closed.
+Works with any source. Batches are recorded as batches, so a replay hands the engine the
+same units of work (and so the same decisions) as the recorded run. Lines are flushed as
+written, so a crash loses at most the batch being written; a gzip capture is complete once
+the recorder is closed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from solarb_runtime.sources.base import PoolRef, Source, SourceEvent
-from solarb_runtime.sources.capture import event_line, header_line, open_text
+from solarb_runtime.sources.capture import event_lines, header_line, open_text
 
 
 class RecordingSource:
@@ -31,7 +33,8 @@ class RecordingSource:
 
     def events(self) -> Iterator[SourceEvent]:
         for event in self.inner.events():
-            self._out.write(event_line(event) + "\n")
+            # A batch is several lines written at once: a crash cuts at most its tail.
+            self._out.write("".join(line + "\n" for line in event_lines(event)))
             self._out.flush()
             self.recorded += 1
             yield event

@@ -1,9 +1,13 @@
 """`redis`: account state published by feeds (`solarb feed`), consumed from Redis.
 
 On start (and after every reconnect) the source reads a snapshot of every account and the
-slot, then follows the update stream. While Redis is away it yields `Idle` events on the
-wall clock, so the engine sees its state age and its stale-state guard stops trading; it
-retries with a capped backoff and resumes by itself when Redis returns.
+slot, then follows the update stream. Accounts come out as batches: the snapshot in chunks
+of `SNAPSHOT_CHUNK`, and each stream read as one batch per run of accounts between slot
+entries (so slot order is kept). A batch is stamped with its OLDEST entry's time: a snapshot
+can hold accounts published minutes ago, and none may look fresher than it is. While Redis
+is away it yields `Idle` events on the wall clock, so the engine sees its state age and its
+stale-state guard stops trading; it retries with a capped backoff and resumes by itself when
+Redis returns.
 """
 
 from __future__ import annotations
@@ -12,7 +16,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from solarb_runtime.market.hotstate import HotState, HotStateUnavailable, StreamAccount, StreamSlot
-from solarb_runtime.sources.base import AccountUpdate, Idle, PoolRef, SlotUpdate, SourceEvent
+from solarb_runtime.sources.base import AccountBatch, Idle, PoolRef, SlotUpdate, SourceEvent
+
+# Accounts per snapshot batch: a big universe's snapshot is decoded in a few passes, not
+# one per account, without holding the engine for one huge pass.
+SNAPSHOT_CHUNK = 2048
+
+
+def account_batch(items: Sequence[StreamAccount]) -> AccountBatch:
+    """Stream accounts as one batch, stamped with the oldest entry's time."""
+    return AccountBatch(tuple(i.account for i in items), min(i.ts_ns for i in items))
 
 
 class RedisSource:
@@ -57,8 +70,8 @@ class RedisSource:
                     backoff = 0.05
                     if slot is not None:
                         yield SlotUpdate(slot.slot, slot.ts_ns)
-                    for item in accounts:
-                        yield AccountUpdate(item.account, item.ts_ns)
+                    for at in range(0, len(accounts), SNAPSHOT_CHUNK):
+                        yield account_batch(accounts[at : at + SNAPSHOT_CHUNK])
                     continue
                 position, entries = self.hot.read(position, block_ms=self.block_ms)
             except HotStateUnavailable:
@@ -73,11 +86,17 @@ class RedisSource:
             if not entries:
                 yield Idle(self._clock_ns())
                 continue
+            run: list[StreamAccount] = []
             for entry in entries:
                 if isinstance(entry, StreamAccount):
-                    yield AccountUpdate(entry.account, entry.ts_ns)
+                    run.append(entry)
                 elif isinstance(entry, StreamSlot):
+                    if run:
+                        yield account_batch(run)
+                        run = []
                     yield SlotUpdate(entry.slot, entry.ts_ns)
+            if run:
+                yield account_batch(run)
 
     def close(self) -> None:
         self._closed = True

@@ -1,8 +1,9 @@
 """`rpc`: a venue feed that polls `getMultipleAccounts` for its pools and their dependencies.
 
 Every `interval_ms` one poll reads every pool's primary account and the accounts its
-venue's `dependencies()` names, and yields a `SlotUpdate` (the reads' context slot) then an
-`AccountUpdate` for each account whose bytes or owner changed since the last poll. A pool
+venue's `dependencies()` names, and yields a `SlotUpdate` (the reads' context slot) then one
+`AccountBatch` of the accounts whose bytes or owner changed since the last poll (none when
+nothing changed): a poll is one consistent read, so the consumer decodes it as one. A pool
 whose primary changed has its dependencies re-resolved and any new ones read in the same
 poll, so a consumer never waits a whole interval for, e.g., a Whirlpool's new tick array.
 An account that does not exist is emitted as an empty system-owned account, as venues
@@ -23,7 +24,7 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount, absent_account
 from solarb_runtime.domain.amounts import AmountError
-from solarb_runtime.sources.base import AccountUpdate, Idle, PoolRef, SlotUpdate, SourceEvent
+from solarb_runtime.sources.base import AccountBatch, Idle, PoolRef, SlotUpdate, SourceEvent
 from solarb_runtime.sources.rpc import RpcError
 from solarb_runtime.venues.base import Venue, VenueError
 
@@ -105,9 +106,9 @@ class RpcPollSource:
                 self.polls += 1
                 ts = self._clock_ns()
                 yield SlotUpdate(slot, ts)
-                for raw in accounts:
-                    self.emitted_accounts += 1
-                    yield AccountUpdate(raw, ts)
+                if accounts:
+                    self.emitted_accounts += len(accounts)
+                    yield AccountBatch(tuple(accounts), ts)
             if self.closed:
                 return
             wait = self.interval_ms / 1000 - (self._monotonic() - started)

@@ -1,9 +1,10 @@
 """`sim`: the embedded source. A seeded `SimMarket` whose pools are emitted as account bytes.
 
-Each slot the sim yields a `SlotUpdate`, then an `AccountUpdate` for every account whose
+Each slot the sim yields a `SlotUpdate`, then one `AccountBatch` of every account whose
 bytes changed (produced by the venue's own `encode`), so the engine decodes exactly as it
-does in production. Time is simulated (`slot_ms` per slot) and only paced to the wall
-clock when `realtime` is set, so a test can run an hour of market in seconds.
+does in production and sees a slot's moves all at once, as a feed delivers them. Time is
+simulated (`slot_ms` per slot) and only paced to the wall clock when `realtime` is set, so a
+test can run an hour of market in seconds.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 from solders.pubkey import Pubkey
 
 from solarb_runtime.config import StrategyConfig
-from solarb_runtime.domain.account import absent_account
-from solarb_runtime.sources.base import AccountUpdate, PoolRef, SlotUpdate, SourceEvent
+from solarb_runtime.domain.account import RawAccount, absent_account
+from solarb_runtime.sources.base import AccountBatch, PoolRef, SlotUpdate, SourceEvent
 from solarb_runtime.sources.sim_makers import derived_key
 from solarb_runtime.sources.sim_market import (
     MarketParams,
@@ -133,7 +134,7 @@ def market_params(cfg: StrategyConfig) -> MarketParams:
 
 
 class SimSource:
-    """Emits the sim market as slot and account updates (the snapshot first, then diffs)."""
+    """Emits the sim market as slot updates and account batches (a snapshot, then diffs)."""
 
     name = "sim"
 
@@ -195,7 +196,7 @@ class SimSource:
     def events(self) -> Iterator[SourceEvent]:
         start_wall = self._clock_ns()
         yield SlotUpdate(self.slot, self.market.now_ns)
-        yield from self._accounts(set(self.market.pools))
+        yield from self._batch(set(self.market.pools))
         while not self._closed:
             if self.max_slots is not None and self.market.slot >= self.max_slots:
                 return
@@ -209,14 +210,15 @@ class SimSource:
                     return
             yield SlotUpdate(self.slot, self.market.now_ns)
             refresh = self.refresh_slots > 0 and self.market.slot % self.refresh_slots == 0
-            yield from self._accounts(set(self.market.pools) if refresh else changed, refresh)
+            yield from self._batch(set(self.market.pools) if refresh else changed, refresh)
 
     @property
     def closed(self) -> bool:
         return self._closed
 
-    def _accounts(self, pools: set[Pubkey], refresh: bool = False) -> Iterator[AccountUpdate]:
-        ts = self.market.now_ns
+    def _batch(self, pools: set[Pubkey], refresh: bool = False) -> Iterator[AccountBatch]:
+        """The slot's changed accounts as one batch (none if nothing changed)."""
+        accounts: list[RawAccount] = []
         for address in sorted(pools, key=bytes):
             pool = self.market.pools[address]
             venue = self.market.venues[pool.spec.kind]
@@ -228,9 +230,11 @@ class SimSource:
                 if not refresh and self._last.get(raw.pubkey) == raw.data:
                     continue  # between refreshes a feed only sees accounts that changed
                 self._last[raw.pubkey] = raw.data
-                ts += 1_000  # 1 µs apart: a stable order within the slot
-                self.emitted_accounts += 1
-                yield AccountUpdate(replace(raw, slot=self.slot), ts)
+                accounts.append(replace(raw, slot=self.slot))
+        if accounts:
+            self.emitted_accounts += len(accounts)
+            # The batch arrives 1 us after the slot tick: a stable order on the clock.
+            yield AccountBatch(tuple(accounts), self.market.now_ns + 1_000)
 
     def close(self) -> None:
         self._closed = True

@@ -7,6 +7,12 @@ about one minimum trade, refreshed only when that pool changes. An update re-sum
 cycles through the changed pools (an index from pool to cycles); a cycle whose rates
 multiply to more than one is re-quoted exactly at the anchor's minimum size and, if it
 still returns more than it took, sized exactly. Only exact quotes make an opportunity.
+
+The engine calls `on_update` once per account batch with every pool the batch changed, so
+a cycle is summed, bound and re-quoted at most once per batch however many of its pools
+moved. A pool whose state object is the one its rates were quoted on (nothing new) costs
+nothing, and the exact re-quotes of one evaluation share the legs their cycles have in
+common (same edges from the anchor, same amounts: the same exact outputs).
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import GraphEdge, MarketState
 from solarb_runtime.strategy.candidate import opportunity_from
-from solarb_runtime.strategy.route import QUOTE_FAILURES, bind, route_out
+from solarb_runtime.strategy.route import QUOTE_FAILURES, PricedHop, bind
 from solarb_runtime.strategy.sizer import Sizer
+from solarb_runtime.venues.base import PoolState
 
 _NO_RATE = -math.inf
 
@@ -33,6 +40,7 @@ class CycleStats:
     cycles: int = 0
     rebuilds: int = 0
     rates_refreshed: int = 0
+    pools_unchanged: int = 0
     cycles_summed: int = 0
     requoted: int = 0
     requote_rejected: int = 0
@@ -64,6 +72,9 @@ class CycleSearch:
         self._cycles: list[tuple[int, ...]] = []
         self._by_pool: dict[Pubkey, list[int]] = {}
         self._probe: dict[Pubkey, int] = {}
+        # The state object each pool's edge rates were quoted on: the same object again
+        # means nothing to refresh and no cycle to re-sum.
+        self._rated: dict[Pubkey, PoolState] = {}
         self._known_version = -1
 
     # -- structure ---------------------------------------------------------------------
@@ -84,8 +95,7 @@ class CycleSearch:
         for cid, cycle in enumerate(self._cycles):
             for pool in {self._edges[e].pool for e in cycle}:
                 self._by_pool.setdefault(pool, []).append(cid)
-        for eid in range(len(self._edges)):
-            self._refresh_edge(eid)
+        self._refresh_all()
         self._known_version = graph.version
         self.stats.cycles = len(self._cycles)
         self.stats.rebuilds += 1
@@ -139,6 +149,15 @@ class CycleSearch:
             frontier = nxt
         return {t: max(1, int(v)) for t, v in probe.items()}
 
+    def _refresh_all(self) -> None:
+        self._rated = {}
+        for eid in range(len(self._edges)):
+            self._refresh_edge(eid)
+        for pool in {hop.pool for hop in self._edges}:
+            state = self.market.pool(pool)
+            if state is not None:
+                self._rated[pool] = state
+
     def _refresh_edge(self, eid: int) -> None:
         hop = self._edges[eid]
         state = self.market.pool(hop.pool)
@@ -164,10 +183,15 @@ class CycleSearch:
             return self._evaluate(range(len(self._cycles)), now_ns)
         touched: set[int] = set()
         ids = self._edge_ids
+        rated = self._rated
         for pool in changed:
             state = self.market.pool(pool)
             if state is None:
                 continue
+            if rated.get(pool) is state:
+                self.stats.pools_unchanged += 1
+                continue
+            rated[pool] = state
             for mint in (state.mint_a, state.mint_b):
                 eid = ids.get((pool, mint))
                 if eid is not None:
@@ -180,8 +204,7 @@ class CycleSearch:
         if self.market.graph.version != self._known_version:
             self.rebuild()
         elif refresh:
-            for eid in range(len(self._edges)):
-                self._refresh_edge(eid)
+            self._refresh_all()
         return self._evaluate(range(len(self._cycles)), now_ns)
 
     def _evaluate(self, cycle_ids: Iterable[int], now_ns: int) -> list[Opportunity]:
@@ -196,13 +219,16 @@ class CycleSearch:
                 hot.append(cid)
         self.stats.cycles_summed += n
         found: list[Opportunity] = []
+        legs: dict[tuple[int, ...], int | None] = {}
         for cid in hot:
-            opp = self._requote(cycles[cid], now_ns)
+            opp = self._requote(cycles[cid], now_ns, legs)
             if opp is not None:
                 found.append(opp)
         return found
 
-    def _requote(self, cycle: tuple[int, ...], now_ns: int) -> Opportunity | None:
+    def _requote(
+        self, cycle: tuple[int, ...], now_ns: int, legs: dict[tuple[int, ...], int | None]
+    ) -> Opportunity | None:
         stats = self.stats
         stats.requoted += 1
         hops = tuple(self._edges[e] for e in cycle)
@@ -211,7 +237,7 @@ class CycleSearch:
         if priced is None:
             stats.requote_rejected += 1
             return None
-        out = route_out(priced, sizer.min_size)
+        out = _shared_route_out(cycle, priced, sizer.min_size, legs)
         if out is None or out <= sizer.min_size:
             stats.requote_rejected += 1
             return None
@@ -228,3 +254,32 @@ class CycleSearch:
 
     def cycles(self) -> list[tuple[Hop, ...]]:
         return [tuple(self._edges[e] for e in c) for c in self._cycles]
+
+
+def _shared_route_out(
+    cycle: tuple[int, ...],
+    route: tuple[PricedHop, ...],
+    amount_in: int,
+    legs: dict[tuple[int, ...], int | None],
+) -> int | None:
+    """`route_out(route, amount_in)`, reusing the outputs of prefixes quoted before.
+
+    `legs` maps an edge-id prefix to its exact output for `amount_in` (None: a leg refused)
+    within one evaluation, where every state is fixed and every cycle of an anchor starts
+    with the same amount, so a shared prefix has the same exact output.
+    """
+    amount: int | None = amount_in
+    for i, hop in enumerate(route):
+        prefix = cycle[: i + 1]
+        if prefix in legs:
+            amount = legs[prefix]
+        else:
+            assert amount is not None
+            try:
+                amount = hop.venue.quote_exact_in(hop.state, hop.mint_in, amount).amount_out
+            except QUOTE_FAILURES:
+                amount = None
+            legs[prefix] = amount
+        if amount is None:
+            return None
+    return amount

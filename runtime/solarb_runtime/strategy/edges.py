@@ -5,6 +5,10 @@ back on another. Each candidate route is screened with one exact route quote at 
 smallest size (fees, rounding and the book spread included, so the screen is fee aware);
 a route that does not return more than it took at that size cannot at any larger size,
 because a route's output per unit falls as it grows. Survivors are sized exactly.
+
+The engine calls `on_update` once per account batch with every pool the batch changed:
+each route is screened once however many of its pools moved, and the screen's first leg
+(buying at the smallest size) is quoted once per pool, not once per route through it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.strategy.candidate import opportunity_from
-from solarb_runtime.strategy.route import bind, route_out
+from solarb_runtime.strategy.route import QUOTE_FAILURES, PricedHop, bind
 from solarb_runtime.strategy.sizer import Sizer
 
 
@@ -88,13 +92,10 @@ class EdgeJoiner:
 
     def on_update(self, changed: Iterable[Pubkey], now_ns: int) -> list[Opportunity]:
         """Edges touching the pools that changed, sized; only those with EV > 0 after costs."""
-        seen: set[tuple[Hop, Hop]] = set()
-        routes: list[tuple[Hop, Hop]] = []
+        # A dict keeps the first-seen order (replays decide identically) and drops repeats.
+        routes: dict[tuple[Hop, Hop], None] = {}
         for pool in changed:
-            for route in self.routes_through(pool):
-                if route not in seen:
-                    seen.add(route)
-                    routes.append(route)
+            routes.update(dict.fromkeys(self.routes_through(pool)))
         return self.evaluate(routes, now_ns)
 
     def scan(self, now_ns: int) -> list[Opportunity]:
@@ -104,6 +105,9 @@ class EdgeJoiner:
     def evaluate(self, routes: Iterable[tuple[Hop, Hop]], now_ns: int) -> list[Opportunity]:
         found: list[Opportunity] = []
         stats = self.stats
+        # Exact output of each first leg at the smallest size: shared by every route that
+        # starts with that leg (states are fixed during one evaluation).
+        first: dict[Hop, int | None] = {}
         for hops in routes:
             sizer = self.sizers.get(hops[0].mint_in)
             if sizer is None:
@@ -112,7 +116,10 @@ class EdgeJoiner:
             if priced is None:
                 continue
             stats.routes_screened += 1
-            out = route_out(priced, sizer.min_size)
+            if hops[0] not in first:
+                first[hops[0]] = _out(priced[0], sizer.min_size)
+            bought = first[hops[0]]
+            out = None if bought is None else _out(priced[1], bought)
             if out is None or out <= sizer.min_size:
                 stats.screened_out += 1
                 continue
@@ -126,3 +133,11 @@ class EdgeJoiner:
                 opportunity_from("edge", hops, sized, slot=self.market.slot, now_ns=now_ns)
             )
         return found
+
+
+def _out(hop: PricedHop, amount_in: int) -> int | None:
+    """One leg's exact output, None where the venue refuses the size (as `route_out`)."""
+    try:
+        return hop.venue.quote_exact_in(hop.state, hop.mint_in, amount_in).amount_out
+    except QUOTE_FAILURES:
+        return None

@@ -135,6 +135,74 @@ def maximise(
     return s.best_x, s.best_v
 
 
+def polish(
+    f: Objective,
+    lo: int,
+    hi: int,
+    guess: float,
+    *,
+    level: Callable[[int], int | None],
+    start: Callable[[int], int | None] | None,
+    cost_rate: float,
+    ceiling: float,
+    tolerance: int,
+    flat: float,
+    wide: int = 4096,
+    worth: float = 1e-4,
+) -> tuple[int, int] | None:
+    """The best integer near a model's top `guess`: a few exact evaluations, not a search.
+
+    `ceiling` is the model's EV at its top: exact quotes round against the trader, so no
+    integer point beats it by more than float error. The guess, its neighbours and the
+    start of the best one's tooth are evaluated; that is enough once the best is within
+    `tolerance` atoms (the rounding the legs do) of the ceiling. Otherwise, where the
+    curve's flat top is narrow (`flat` atoms either side, at most `wide` wide) and the gap
+    to the ceiling is worth more than `worth` of the EV, `maximise` searches it; where it
+    is wide, an atom lies inside the rounding noise and the best point seen stands. A
+    guess the exact quotes cannot fill falls back to `maximise` on the whole range.
+    """
+    if lo > hi:
+        return None
+    x0 = min(hi, max(lo, round(guess)))
+    s = _Search(f, lo, hi)
+    v0 = s.ev(x0)
+    if v0 is None:
+        return maximise(f, lo, hi, level=level, cost_rate=cost_rate, start=start)
+    s.best_x, s.best_v = x0, v0
+    if ceiling + tolerance < 0:
+        return x0, v0  # the model's top is a loss: no size in range pays
+    teeth = _Teeth(s, level, start)
+    for x in (x0 - 1, x0 + 1):
+        _consider_defined(s, x)
+    _consider_defined(s, teeth.start(s.best_x))
+    if s.best_v >= ceiling - tolerance:
+        return s.best_x, s.best_v
+    reach = 2.0 * flat + 8.0
+    # What a search could still gain is at most the gap to the ceiling; less than a basis
+    # point of the EV (a lot or a bin's rounding on a large trade) is not worth its quotes.
+    if reach <= wide and ceiling - s.best_v > worth * abs(s.best_v):
+        span = int(reach)
+        found = maximise(
+            s.ev,
+            max(lo, x0 - span),
+            min(hi, x0 + span),
+            level=teeth.level,
+            cost_rate=cost_rate,
+            start=start,
+        )
+        if found is not None and found[1] > s.best_v:
+            return found
+    return s.best_x, s.best_v
+
+
+def _consider_defined(s: _Search, x: int) -> None:
+    """Like `consider`, for points that may lie outside the feasible range."""
+    if s.lo <= x <= s.hi:
+        v = s.ev(x)
+        if v is not None and v > s.best_v:
+            s.best_x, s.best_v = x, v
+
+
 class _Teeth:
     """Where the level (route output) steps up: tooth starts, found with few evaluations."""
 

@@ -2,22 +2,25 @@
 
 EV(x) = route_out(x) − x − costs(x), all in atoms of the route's token. Over the reals a
 route's output is concave in its input, so EV is unimodal; on the programs' integer math
-it is that curve plus a few atoms of rounding noise. `optimum.maximise` finds its top with
-a handful of exact route quotes: a continuous model of the route (`curve`) proposes where
-the top is, exact quotes confirm it, and a short exact search polishes the last atoms.
-Every evaluated point is exact; the result is the best one seen.
+it is that curve plus a few atoms of rounding noise. Each venue models its leg without the
+rounding (`Venue.curve`); `model.optimum` solves the route's top on those models in closed
+form, and `optimum.polish` settles it on a few exact route quotes. Where a leg cannot be
+modelled, `optimum.maximise` finds the top on exact quotes alone. Every evaluated point is
+exact; the result is the best one seen.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from solarb_runtime.domain.amounts import U64_MAX
-from solarb_runtime.strategy.optimum import maximise
+from solarb_runtime.strategy.model import ModelTop, optimum
+from solarb_runtime.strategy.optimum import maximise, polish
 from solarb_runtime.strategy.route import PricedHop, route_in, route_out, route_quotes
-from solarb_runtime.venues.base import Quote
+from solarb_runtime.venues.base import Quote, VenueError
 
 BPS = 10_000
 
@@ -53,6 +56,13 @@ class CostModel:
         gross = out - size
         return gross - self.total(size, gross)
 
+    def model_ev(self, size: float, out: float) -> float:
+        """`ev` on a continuous model's figures, without the rounding."""
+        before_tip = out - size - self.fixed - size * float(self.flash_fee_bps) / BPS
+        if before_tip > 0:
+            before_tip -= before_tip * float(self.tip_share)
+        return before_tip
+
 
 @dataclass(frozen=True, slots=True)
 class SizedRoute:
@@ -67,6 +77,18 @@ class SizedRoute:
     @property
     def gross_out(self) -> int:
         return self.quotes[-1].amount_out
+
+
+def _model_top(route: Sequence[PricedHop], rate: float, lo: int, hi: int) -> ModelTop | None:
+    """The route model's top, or None where a leg cannot be modelled (exact search then)."""
+    try:
+        legs = [hop.venue.curve(hop.state, hop.mint_in) for hop in route]
+    except (VenueError, ValueError, ArithmeticError):
+        return None
+    top = optimum(legs, rate, float(lo), float(hi))
+    if top is None or not (math.isfinite(top.size) and math.isfinite(top.out)):
+        return None
+    return top
 
 
 def min_out(amount_out: int, slippage_bps: int) -> int:
@@ -101,14 +123,27 @@ class Sizer:
         # One more atom of size costs one atom plus the flash fee on it; fixed costs and
         # the tip share do not move the top (the tip scales positive EV down).
         rate = 1.0 + float(costs.flash_fee_bps) / BPS
-        found = maximise(
-            ev,
-            self.min_size,
-            hi,
-            level=level,
-            cost_rate=rate,
-            start=lambda out: route_in(route, out),
-        )
+
+        def start(out: int) -> int | None:
+            return route_in(route, out)
+
+        top = _model_top(route, rate, self.min_size, hi)
+        if top is None:
+            found = maximise(ev, self.min_size, hi, level=level, cost_rate=rate, start=start)
+        else:
+            found = polish(
+                ev,
+                self.min_size,
+                hi,
+                top.size,
+                level=level,
+                start=start,
+                cost_rate=rate,
+                ceiling=costs.model_ev(top.size, top.out),
+                # Each leg and each piece boundary crossed rounds once against the trader.
+                tolerance=len(route) - 1 + top.crossed,
+                flat=top.flat_width(),
+            )
         if found is None:
             return None
         size, value = found

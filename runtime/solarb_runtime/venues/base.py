@@ -17,6 +17,7 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.errors import SolarbError
+from solarb_runtime.venues.curve import LegCurve
 
 
 class VenueError(SolarbError):
@@ -129,6 +130,10 @@ class Venue(Protocol[S]):
 
     def mid_price(self, state: S) -> Fraction:
         """Price of one atom of `mint_a` in atoms of `mint_b`, before fees."""
+        ...
+
+    def curve(self, state: S, mint_in: Pubkey) -> LegCurve:
+        """The exact-in swap from `mint_in` without its rounding: the sizer's model."""
         ...
 
     def apply(self, state: S, quote: Quote) -> S:

@@ -18,7 +18,7 @@ import struct
 import typing
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
@@ -35,6 +35,8 @@ from solarb_runtime.venues.base import (
     UnsupportedPool,
     other_mint,
 )
+from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.meteora_dlmm_curve import leg_curve
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_ARRAY_LEN,
     BIN_FIELDS,
@@ -44,12 +46,13 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
     EMPTY_BIN_BYTES,
     PROGRAM_ID,
     SYSVAR_OWNER,
+    AccountMemo,
     Bin,
     BinArray,
     Clock,
     LbPair,
-    bin_array_pda,
     bin_from_raw,
+    cached_bin_array_pda,
     check_internal_bitmap,
     decode_bin_array,
     decode_clock,
@@ -62,10 +65,12 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
 )
 from solarb_runtime.venues.meteora_dlmm_math import (
     PriceOverflow,
+    SwapContext,
     SwapResult,
     next_array_with_liquidity,
     price_from_id,
     swap,
+    swap_totals,
 )
 from solarb_runtime.venues.token import (
     EXT_TRANSFER_FEE_CONFIG,
@@ -85,6 +90,8 @@ _NO_HOOK_SLICES = struct.pack("<I", 2) + bytes([0, 0, 1, 0])
 _SWAP_ARGS = struct.Struct("<QQ")
 ARRAYS_EACH_SIDE = 3
 _EVENT_AUTHORITY = event_authority()
+_CURVE_CACHE_SIZE = 512
+_MEMO_SIZE = 4096  # accounts of each kind whose decoded form a venue keeps
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -113,42 +120,108 @@ def _check_mint(mint: MintInfo, flag: str, pool: Pubkey) -> None:
         raise UnsupportedPool(pool, f"mint {mint.address} has a transfer hook")
 
 
+_curves: dict[tuple[int, bool], tuple[DlmmState, LegCurve]] = {}
+
+
+class _Prepared(NamedTuple):
+    """A state's quoting setup: its swap context, transfer fees now, and why (if at all)
+    the program refuses every swap on it."""
+
+    ctx: SwapContext
+    fee_x: TransferFee
+    fee_y: TransferFee
+    refusal: str | None
+
+
+# States are immutable and quoted many times each (the sizer, every route through the
+# pool): their setup is kept per state object. Entries hold the state, so an id is never
+# reused while cached; the oldest entry goes first when the cache is full.
+_PREPARED_LIMIT = 512
+_prepared: dict[int, tuple[DlmmState, _Prepared]] = {}
+
+
+def _prepare(state: DlmmState) -> _Prepared:
+    hit = _prepared.get(id(state))
+    if hit is not None and hit[0] is state:
+        return hit[1]
+    pair = state.pair
+    refusal = None
+    if pair.status != "enabled":
+        refusal = "pair is disabled"
+    elif pair.pair_type in ("permission", "customizable-permissionless"):
+        now = state.slot if pair.activation_type == "slot" else state.clock_unix_ts
+        if now < pair.activation_point:
+            refusal = f"pair activates at {pair.activation_point}"
+    prepared = _Prepared(
+        SwapContext(
+            pair, {a.index: a for a in state.bin_arrays}, state.address, state.clock_unix_ts
+        ),
+        state.mint_x.transfer_fee(state.epoch),
+        state.mint_y.transfer_fee(state.epoch),
+        refusal,
+    )
+    if len(_prepared) >= _PREPARED_LIMIT:
+        del _prepared[next(iter(_prepared))]
+    _prepared[id(state)] = (state, prepared)
+    return prepared
+
+
 class MeteoraDlmmVenue:
-    """The `lb_clmm` program (Meteora DLMM)."""
+    """The `lb_clmm` program (Meteora DLMM).
+
+    `state` is called whenever any one of a pair's accounts changes: each account's
+    decoded form is kept (`AccountMemo`, keyed by address and checked against its bytes),
+    so only the account that changed is decoded again."""
 
     kind: ClassVar[str] = "meteora-dlmm"
     program_id: Pubkey = PROGRAM_ID
 
+    def __init__(self, memo_size: int = _MEMO_SIZE) -> None:
+        self._pairs: AccountMemo[LbPair] = AccountMemo(memo_size)
+        self._arrays: AccountMemo[BinArray] = AccountMemo(memo_size)
+        self._mints: AccountMemo[MintInfo] = AccountMemo(memo_size)
+        self._clocks: AccountMemo[Clock] = AccountMemo(4)
+        self._array_keys: dict[tuple[Pubkey, int, int], tuple[Pubkey, ...]] = {}
+
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
-        pair = decode_lb_pair(primary)
+        pair = self._pairs.decode(primary, decode_lb_pair)
         check_internal_bitmap(primary.pubkey, pair.active_id)
-        indices: list[int] = []
-        for swap_for_y in (True, False):
-            index = pair.active_id // BINS_PER_ARRAY
-            for _ in range(ARRAYS_EACH_SIDE):
-                found = next_array_with_liquidity(pair.bin_array_bitmap, index, swap_for_y)
-                if found is None:
-                    break
-                if found not in indices:
-                    indices.append(found)
-                index = found - 1 if swap_for_y else found + 1
-        arrays = tuple(bin_array_pda(primary.pubkey, i) for i in sorted(indices))
+        # The list moves only when the active array or the bitmap does.
+        key = (primary.pubkey, pair.active_id // BINS_PER_ARRAY, pair.bin_array_bitmap)
+        arrays = self._array_keys.get(key)
+        if arrays is None:
+            indices: list[int] = []
+            for swap_for_y in (True, False):
+                index = pair.active_id // BINS_PER_ARRAY
+                for _ in range(ARRAYS_EACH_SIDE):
+                    found = next_array_with_liquidity(pair.bin_array_bitmap, index, swap_for_y)
+                    if found is None:
+                        break
+                    if found not in indices:
+                        indices.append(found)
+                    index = found - 1 if swap_for_y else found + 1
+            arrays = tuple(cached_bin_array_pda(primary.pubkey, i) for i in sorted(indices))
+            if len(self._array_keys) >= _MEMO_SIZE:
+                self._array_keys.clear()
+            self._array_keys[key] = arrays
         return (pair.token_x_mint, pair.token_y_mint, CLOCK_SYSVAR, *arrays)
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> DlmmState:
         pool = primary.pubkey
-        pair = decode_lb_pair(primary)
+        pair = self._pairs.decode(primary, decode_lb_pair)
         check_internal_bitmap(pool, pair.active_id)
-        mint_x = decode_mint(_need(deps, pair.token_x_mint, pool, "mint X"))
-        mint_y = decode_mint(_need(deps, pair.token_y_mint, pool, "mint Y"))
+        mints = self._mints
+        mint_x = mints.decode(_need(deps, pair.token_x_mint, pool, "mint X"), decode_mint)
+        mint_y = mints.decode(_need(deps, pair.token_y_mint, pool, "mint Y"), decode_mint)
         _check_mint(mint_x, pair.token_x_program_flag, pool)
         _check_mint(mint_y, pair.token_y_program_flag, pool)
-        clock = decode_clock(_need(deps, CLOCK_SYSVAR, pool, "clock"))
+        clock = self._clocks.decode(_need(deps, CLOCK_SYSVAR, pool, "clock"), decode_clock)
         arrays: dict[int, BinArray] = {}
+        memo = self._arrays
         for raw in deps.values():
             if raw.owner != PROGRAM_ID or len(raw.data) != BIN_ARRAY_LEN:
                 continue
-            array = decode_bin_array(raw)
+            array = memo.decode(raw, decode_bin_array)
             if array.lb_pair != pool:
                 raise DecodeError(raw.pubkey, "DLMM BinArray", f"belongs to pair {array.lb_pair}")
             if array.index in arrays:
@@ -202,44 +275,51 @@ class MeteoraDlmmVenue:
         y = state.mint_y.transfer_fee(state.epoch)
         return (x, y) if swap_for_y else (y, x)
 
+    def _setup(self, state: DlmmState, mint_in: Pubkey, amount: int) -> tuple[_Prepared, bool]:
+        """`_validate` on the cached setup: (setup, swap_for_y), same checks, same order."""
+        if mint_in == state.mint_a:
+            swap_for_y = True
+        elif mint_in == state.mint_b:
+            swap_for_y = False
+        else:
+            other_mint(state, mint_in)
+            raise AssertionError("unreachable: other_mint raised")
+        if not 0 < amount <= U64_MAX:
+            raise AmountOutOfRange(state.address, f"amount {amount} is not in 1..u64::MAX")
+        prepared = _prepare(state)
+        if prepared.refusal is not None:
+            raise QuoteError(state.address, prepared.refusal)
+        return prepared, swap_for_y
+
     def quote_exact_in(self, state: DlmmState, mint_in: Pubkey, amount_in: int) -> Quote:
-        swap_for_y = self._validate(state, mint_in, amount_in)
-        fee_in, fee_out = self._fees(state, swap_for_y)
-        into_pool = amount_in - fee_in.fee(amount_in)
+        prepared, swap_for_y = self._setup(state, mint_in, amount_in)
+        if swap_for_y:
+            fee_in, fee_out, mint_out = prepared.fee_x, prepared.fee_y, state.mint_b
+        else:
+            fee_in, fee_out, mint_out = prepared.fee_y, prepared.fee_x, state.mint_a
+        into_pool = amount_in - fee_in.fee(amount_in) if fee_in.basis_points else amount_in
         if into_pool == 0:
             raise AmountOutOfRange(state.address, "nothing reaches the pool after transfer fee")
-        result = self._swap(state, into_pool, swap_for_y, exact_in=True)
-        out = result.amount_out - fee_out.fee(result.amount_out)
-        return Quote(
-            venue=self.kind,
-            pool=state.address,
-            mint_in=mint_in,
-            mint_out=state.mint_b if swap_for_y else state.mint_a,
-            amount_in=amount_in,
-            amount_out=out,
-            fee=result.fee,
-            exact_in=True,
-            steps=len(result.fills),
-        )
+        _in, out, fee, steps = swap_totals(prepared.ctx, into_pool, swap_for_y, True)
+        if fee_out.basis_points:
+            out -= fee_out.fee(out)
+        return Quote(self.kind, state.address, mint_in, mint_out, amount_in, out, fee, True, steps)
 
     def quote_exact_out(self, state: DlmmState, mint_in: Pubkey, amount_out: int) -> Quote:
-        swap_for_y = self._validate(state, mint_in, amount_out)
-        fee_in, fee_out = self._fees(state, swap_for_y)
-        from_pool = amount_out + fee_out.inverse_fee(amount_out)
-        result = self._swap(state, from_pool, swap_for_y, exact_in=False)
-        amount_in = result.amount_in + fee_in.inverse_fee(result.amount_in)
+        prepared, swap_for_y = self._setup(state, mint_in, amount_out)
+        if swap_for_y:
+            fee_in, fee_out, mint_out = prepared.fee_x, prepared.fee_y, state.mint_b
+        else:
+            fee_in, fee_out, mint_out = prepared.fee_y, prepared.fee_x, state.mint_a
+        from_pool = (
+            amount_out + fee_out.inverse_fee(amount_out) if fee_out.basis_points else amount_out
+        )
+        pool_in, _out, fee, steps = swap_totals(prepared.ctx, from_pool, swap_for_y, False)
+        amount_in = pool_in + fee_in.inverse_fee(pool_in) if fee_in.basis_points else pool_in
         if amount_in > U64_MAX:
             raise AmountOutOfRange(state.address, f"amount in {amount_in} overflows u64")
         return Quote(
-            venue=self.kind,
-            pool=state.address,
-            mint_in=mint_in,
-            mint_out=state.mint_b if swap_for_y else state.mint_a,
-            amount_in=amount_in,
-            amount_out=amount_out,
-            fee=result.fee,
-            exact_in=False,
-            steps=len(result.fills),
+            self.kind, state.address, mint_in, mint_out, amount_in, amount_out, fee, False, steps
         )
 
     def mid_price(self, state: DlmmState) -> Fraction:
@@ -249,6 +329,22 @@ class MeteoraDlmmVenue:
         except PriceOverflow as exc:
             # A pair the program could not swap in either: a typed venue error.
             raise AmountOutOfRange(state.address, str(exc)) from exc
+
+    def curve(self, state: DlmmState, mint_in: Pubkey) -> LegCurve:
+        """The exact-in swap as one line per bin (`meteora_dlmm_curve.leg_curve`).
+
+        States are immutable, so the curve is kept per (state, direction) while the state
+        is among the last few hundred asked about; the entry holds the state itself, so its
+        id cannot be reused by another object while cached."""
+        key = (id(state), mint_in == state.mint_a)
+        hit = _curves.get(key)
+        if hit is not None and hit[0] is state:
+            return hit[1]
+        curve = leg_curve(state, mint_in)
+        if len(_curves) >= _CURVE_CACHE_SIZE:
+            _curves.clear()
+        _curves[key] = (state, curve)
+        return curve
 
     def apply(self, state: DlmmState, quote: Quote) -> DlmmState:
         swap_for_y = self._validate(state, quote.mint_in, 1)

@@ -282,6 +282,7 @@ def _check_program_account(raw: RawAccount, kind: str, size: int, disc: bytes) -
 _SHARED_LIMIT = 4096
 _shared_params: dict[bytes, StaticParameters] = {}
 _shared_keys: dict[tuple[bytes, ...], tuple[Pubkey, ...]] = {}
+_shared_pairs: dict[bytes, Pubkey] = {}
 _V = typing.TypeVar("_V")
 _K = typing.TypeVar("_K")
 
@@ -427,18 +428,17 @@ def encode_lb_pair(pair: LbPair) -> bytes:
 
 def decode_bin_array(raw: RawAccount) -> BinArray:
     """Decode a BinArray account, checking owner, size and discriminator."""
-    kind = "DLMM BinArray"
-    _check_program_account(raw, kind, BIN_ARRAY_LEN, BIN_ARRAY_DISCRIMINATOR)
-    index, version, lb_pair = _BIN_ARRAY_HEADER.unpack_from(raw.data, 8)
+    data = raw.data
+    if raw.owner != PROGRAM_ID or len(data) != BIN_ARRAY_LEN or data[:8] != BIN_ARRAY_DISCRIMINATOR:
+        # Raises the first failing check, named.
+        _check_program_account(raw, "DLMM BinArray", BIN_ARRAY_LEN, BIN_ARRAY_DISCRIMINATOR)
+    index, version, lb_pair = _BIN_ARRAY_HEADER.unpack_from(data, 8)
     if not MIN_BIN_ID <= index * BINS_PER_ARRAY <= MAX_BIN_ID:
-        raise DecodeError(raw.pubkey, kind, f"index {index} is outside the bin id range")
-    return BinArray(
-        address=raw.pubkey,
-        index=index,
-        version=version,
-        lb_pair=Pubkey.from_bytes(lb_pair),
-        bins=raw.data[BIN_ARRAY_HEADER_LEN:],
-    )
+        raise DecodeError(raw.pubkey, "DLMM BinArray", f"index {index} is outside the bin id range")
+    pair = _shared_pairs.get(lb_pair)
+    if pair is None:
+        pair = _share(_shared_pairs, lb_pair, Pubkey.from_bytes(lb_pair))
+    return BinArray(raw.pubkey, index, version, pair, data[BIN_ARRAY_HEADER_LEN:])
 
 
 def encode_bin_array(array: BinArray) -> bytes:
@@ -467,6 +467,56 @@ def bin_array_pda(lb_pair: Pubkey, index: int) -> Pubkey:
     """The BinArray PDA: seeds ["bin_array", lb_pair, index as i64 LE]."""
     seeds = [b"bin_array", bytes(lb_pair), struct.pack("<q", index)]
     return Pubkey.find_program_address(seeds, PROGRAM_ID)[0]
+
+
+# A PDA search costs ~16 µs and a pair asks for the same few arrays on every update.
+_PDA_LIMIT = 16384
+_pdas: dict[tuple[Pubkey, int], Pubkey] = {}
+
+
+def cached_bin_array_pda(lb_pair: Pubkey, index: int) -> Pubkey:
+    """`bin_array_pda`, remembered (it is a pure function of its inputs)."""
+    key = (lb_pair, index)
+    found = _pdas.get(key)
+    if found is None:
+        if len(_pdas) >= _PDA_LIMIT:
+            _pdas.clear()
+        found = _pdas[key] = bin_array_pda(lb_pair, index)
+    return found
+
+
+class AccountMemo(typing.Generic[_V]):
+    """Decoded accounts, so an account whose bytes did not change is not decoded again.
+
+    One entry per account address holds its last bytes, owner and decoded value; a hit
+    needs the same bytes (usually the very same object, compared by identity first) and
+    owner. Failed decodes are never stored: bad bytes raise every time they are seen.
+    When full, the entry decoded longest ago goes.
+    """
+
+    __slots__ = ("_entries", "_limit")
+
+    def __init__(self, limit: int) -> None:
+        self._entries: dict[Pubkey, tuple[bytes, Pubkey, _V]] = {}
+        self._limit = limit
+
+    def decode(self, raw: RawAccount, decoder: typing.Callable[[RawAccount], _V]) -> _V:
+        entries = self._entries
+        key = raw.pubkey
+        data = raw.data
+        entry = entries.get(key)
+        if entry is not None:
+            if (entry[0] is data or entry[0] == data) and entry[1] == raw.owner:
+                return entry[2]
+            del entries[key]  # re-inserted below: newest last
+        value = decoder(raw)
+        if len(entries) >= self._limit:
+            del entries[next(iter(entries))]
+        entries[key] = (data, raw.owner, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def event_authority() -> Pubkey:

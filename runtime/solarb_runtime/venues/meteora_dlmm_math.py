@@ -526,3 +526,208 @@ def swap(
         now,
         charge_input,
     )
+
+
+class SwapContext:
+    """What every swap on one (immutable) pair state shares, worked out once per state.
+
+    Quotes go through `swap_totals` with it: the same walk and rounding as `swap`, minus
+    the per-bin `BinFill`s and the per-call setup, which together were most of a quote.
+    """
+
+    __slots__ = (
+        "active_id",
+        "arrays",
+        "base_rate",
+        "bin_step",
+        "bitmap",
+        "i_ref",
+        "max_va",
+        "pool",
+        "sides",
+        "v_ref",
+        "vfc",
+        "with_orders",
+    )
+
+    def __init__(
+        self, pair: LbPair, arrays: Mapping[int, BinArray], pool: Pubkey, now: int
+    ) -> None:
+        p = pair.parameters
+        self.pool = pool
+        self.arrays = {index: array.bins for index, array in arrays.items()}
+        self.bitmap = pair.bin_array_bitmap
+        self.active_id = pair.active_id
+        self.bin_step = pair.bin_step
+        self.v_ref, self.i_ref = update_references(p, pair.v_parameters, pair.active_id, now)
+        self.base_rate = base_fee_rate(p, pair.bin_step)
+        self.vfc = p.variable_fee_control
+        self.max_va = p.max_volatility_accumulator
+        self.with_orders = support_limit_order(pair)
+        # Indexed by swap_for_y (False = Y→X, True = X→Y).
+        self.sides = (
+            _Side(p.protocol_share, False, fee_on_input(pair, False), pool),
+            _Side(p.protocol_share, True, fee_on_input(pair, True), pool),
+        )
+
+
+def swap_totals(
+    ctx: SwapContext, amount: int, swap_for_y: bool, exact_in: bool
+) -> tuple[int, int, int, int]:
+    """(amount in, amount out, fee, bins filled) of `swap` on the context's state.
+
+    Bit for bit what `swap` returns (and raises), without building the fills: the common
+    bin (market-maker liquidity only, exact in) is filled inline, the rest by `_exact_in`
+    / `_exact_out`.
+    """
+    pool = ctx.pool
+    bitmap = ctx.bitmap
+    arrays = ctx.arrays
+    bin_step = ctx.bin_step
+    active_id = ctx.active_id
+    v_ref = ctx.v_ref
+    i_ref = ctx.i_ref
+    base_rate = ctx.base_rate
+    vfc = ctx.vfc
+    max_va = ctx.max_va
+    with_orders = ctx.with_orders
+    side = ctx.sides[swap_for_y]
+    charge_input = side.charge_input
+    fill_bin = _exact_in if exact_in else _exact_out
+    read_reserves = BIN_RESERVES.unpack_from
+    step = -1 if swap_for_y else 1
+    left = amount
+    total_in = total_out = total_fee = steps = 0
+    while left:
+        array_index = active_id // BINS_PER_ARRAY
+        if -BIN_ARRAY_BITMAP_SIZE <= array_index < BIN_ARRAY_BITMAP_SIZE and (
+            bitmap >> (array_index + BIN_ARRAY_BITMAP_SIZE) & 1
+        ):
+            found: int | None = array_index  # the usual case, without the search
+        else:
+            found = next_array_with_liquidity(bitmap, array_index, swap_for_y)
+        if found is None:
+            raise InsufficientLiquidity(pool, f"no bin array with liquidity past bin {active_id}")
+        data = arrays.get(found)
+        if data is None:
+            raise OutOfSuppliedRange(pool, f"swap needs bin array {found}, not supplied")
+        lower = found * BINS_PER_ARRAY
+        upper = lower + BINS_PER_ARRAY - 1
+        if found != array_index:
+            active_id = upper if swap_for_y else lower
+        while lower <= active_id <= upper:
+            offset = (active_id - lower) * BIN_LEN
+            amount_x, amount_y, price_lo, price_hi = read_reserves(data, offset)
+            price = price_lo | price_hi << 64 or _lazy_price(active_id, bin_step, pool)
+            mm = amount_y if swap_for_y else amount_x
+            processed = opened = 0
+            if with_orders:
+                open_amount, processed_amount, ask_side = BIN_ORDERS.unpack_from(
+                    data, offset + BIN_ORDERS_OFFSET
+                )
+                if (ask_side != 0) != swap_for_y:
+                    opened, processed = open_amount, processed_amount
+            if mm or processed or opened:
+                v_acc = v_ref + abs(i_ref - active_id) * BASIS_POINT_MAX
+                v_acc = min(v_acc, max_va)
+                rate = base_rate
+                if vfc:
+                    scaled = v_acc * bin_step
+                    rate += (vfc * scaled * scaled + 99_999_999_999) // 100_000_000_000
+                rate = min(rate, MAX_FEE_RATE)
+                steps += 1
+                if mm and not (processed or opened):
+                    # `_exact_in` / `_exact_out` for a bin of market-maker liquidity only,
+                    # inlined: the bin takes `amount` (fee included when on input).
+                    partial_out = False
+                    if exact_in:
+                        amount = left
+                    else:
+                        wanted = left
+                        if not charge_input:
+                            denominator = FEE_PRECISION - rate
+                            wanted += (left * rate + denominator - 1) // denominator
+                        if wanted >= mm:
+                            amount = U64_MAX  # drain the bin
+                        else:
+                            partial_out = True
+                            if swap_for_y:
+                                amount = -((-wanted << SCALE_OFFSET) // price)
+                            else:
+                                amount = -((-wanted * price) >> SCALE_OFFSET)
+                            if amount > U64_MAX:
+                                raise AmountOutOfRange(
+                                    pool, f"amount in {amount} overflows u64 in the program"
+                                )
+                            if charge_input:
+                                denominator = FEE_PRECISION - rate
+                                amount += (amount * rate + denominator - 1) // denominator
+                                if amount > U64_MAX:
+                                    raise AmountOutOfRange(
+                                        pool, f"amount in {amount} overflows u64 in the program"
+                                    )
+                    fee = (
+                        (amount * rate + FEE_PRECISION - 1) // FEE_PRECISION if charge_input else 0
+                    )
+                    rest = amount - fee
+                    if swap_for_y:
+                        max_in = -((-mm << SCALE_OFFSET) // price)
+                    else:
+                        max_in = -((-mm * price) >> SCALE_OFFSET)
+                    if max_in > U64_MAX:
+                        raise AmountOutOfRange(
+                            pool, f"bin amount in {max_in} overflows u64 in the program"
+                        )
+                    included = amount
+                    if rest >= max_in:
+                        out = mm
+                        if rest > max_in:
+                            if charge_input:
+                                denominator = FEE_PRECISION - rate
+                                fee = (max_in * rate + denominator - 1) // denominator
+                                included = max_in + fee
+                            else:
+                                included = max_in
+                    else:
+                        if swap_for_y:
+                            out = (rest * price) >> SCALE_OFFSET
+                        else:
+                            out = (rest << SCALE_OFFSET) // price
+                        if out > U64_MAX:
+                            raise AmountOutOfRange(
+                                pool, f"bin amount out {out} overflows u64 in the program"
+                            )
+                    if not charge_input:
+                        fee = (out * rate + FEE_PRECISION - 1) // FEE_PRECISION
+                        out -= fee
+                    if included > U64_MAX:
+                        raise AmountOutOfRange(
+                            pool, f"amount in {included} overflows u64 in the program"
+                        )
+                    total_in += included
+                    total_fee += fee
+                    if exact_in:
+                        left -= included
+                        total_out += out
+                    elif partial_out:
+                        # An exact-out fill delivers what was asked; its surplus is the
+                        # protocol's, which a quote does not report.
+                        total_out += left
+                        left = 0
+                    else:
+                        left -= out
+                        total_out += out
+                else:
+                    fill = fill_bin(active_id, (mm, processed, opened, price), left, rate, side)
+                    left -= fill.amount_in if exact_in else fill.amount_out
+                    total_in += fill.amount_in
+                    total_out += fill.amount_out
+                    total_fee += fill.fee
+            if not left:
+                break
+            active_id += step
+            if not MIN_BIN_ID <= active_id <= MAX_BIN_ID:
+                raise InsufficientLiquidity(pool, "swap runs past the last bin")
+    if total_in > U64_MAX or total_out > U64_MAX:
+        raise AmountOutOfRange(pool, "swap total overflows u64")
+    return total_in, total_out, total_fee, steps

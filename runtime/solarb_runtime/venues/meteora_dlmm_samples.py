@@ -8,17 +8,22 @@ arrays around the active bin (X above it, Y below it, both in it).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Sequence
 
 from solders.pubkey import Pubkey
 
-from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM
+from solarb_runtime.domain.amounts import U64_MAX
+from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.venues.meteora_dlmm import DlmmState, MeteoraDlmm
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_ARRAY_BITMAP_SIZE,
+    BIN_LEN,
     BINS_PER_ARRAY,
+    COLLECT_FEE_MODES,
+    FUNCTION_TYPES,
     Bin,
     BinArray,
     LbPair,
@@ -28,7 +33,7 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
     pack_bin,
 )
 from solarb_runtime.venues.meteora_dlmm_math import price_from_id
-from solarb_runtime.venues.token import MintInfo
+from solarb_runtime.venues.token import EXT_TRANSFER_FEE_CONFIG, MintInfo, TransferFee
 
 # (bin_step, base_factor, filter, decay, reduction, variable_fee_control, max_va)
 _PRESETS = (
@@ -180,3 +185,66 @@ def sample_request(rng: random.Random, state: DlmmState) -> tuple[Pubkey, int, b
     mint_in = state.mint_a if swap_for_y else state.mint_b
     amount = max(1, int(in_total * 0.995) if exact_in else out_total)
     return mint_in, amount, exact_in
+
+
+def with_limit_orders(state: DlmmState, rng: random.Random, share: float = 0.3) -> DlmmState:
+    """Open and processed limit orders on about `share` of the bins, on random sides."""
+    arrays = []
+    for array in state.bin_arrays:
+        buf = bytearray(array.bins)
+        for i in range(BINS_PER_ARRAY):
+            if rng.random() < share:
+                b = dataclasses.replace(
+                    array.bin(array.lower_bin_id + i),
+                    open_order_amount=rng.randrange(10 ** rng.randint(3, 12)),
+                    processed_order_remaining_amount=rng.randrange(10 ** rng.randint(3, 12)),
+                    limit_order_ask_side=rng.randint(0, 1),
+                )
+                buf[i * BIN_LEN : (i + 1) * BIN_LEN] = pack_bin(b)
+        arrays.append(dataclasses.replace(array, bins=bytes(buf)))
+    return dataclasses.replace(state, bin_arrays=tuple(arrays))
+
+
+def with_transfer_fee(state: DlmmState, on_x: bool, fee: TransferFee) -> DlmmState:
+    """The pair with mint X (or Y) a Token-2022 mint charging `fee` on every transfer."""
+    mint = state.mint_x if on_x else state.mint_y
+    mint = dataclasses.replace(
+        mint,
+        token_program=TOKEN_2022_PROGRAM,
+        older_fee=fee,
+        newer_fee=fee,
+        extensions=frozenset({EXT_TRANSFER_FEE_CONFIG}),
+    )
+    if on_x:
+        pair = dataclasses.replace(state.pair, token_x_program_flag="token-2022")
+        return dataclasses.replace(state, mint_x=mint, pair=pair)
+    pair = dataclasses.replace(state.pair, token_y_program_flag="token-2022")
+    return dataclasses.replace(state, mint_y=mint, pair=pair)
+
+
+def varied_state(rng: random.Random) -> DlmmState:
+    """`sample_state` with every quoting feature drawn at random: fee collection mode,
+    limit orders (and whether the pair lets swaps fill them), protocol share, uncapped
+    Token-2022 transfer fees on either mint, and the time since the last swap."""
+    state = sample_state(rng)
+    params = dataclasses.replace(
+        state.pair.parameters,
+        collect_fee_mode=rng.choice(COLLECT_FEE_MODES),
+        function_type=rng.choice(FUNCTION_TYPES),
+        protocol_share=rng.choice((0, 500, 2000, 2500)),
+    )
+    reward = _key(rng) if rng.random() < 0.5 else Pubkey.default()
+    pair = dataclasses.replace(
+        state.pair, parameters=params, reward_mints=(Pubkey.default(), reward)
+    )
+    state = dataclasses.replace(state, pair=pair)
+    if rng.random() < 0.5:
+        state = with_limit_orders(state, rng)
+    for on_x in (True, False):
+        if rng.random() < 0.3:
+            fee = TransferFee(epoch=0, maximum_fee=U64_MAX, basis_points=rng.randint(1, 1000))
+            state = with_transfer_fee(state, on_x, fee)
+    elapsed = rng.choice((0, 3, 29, 30, 100, 599, 600, 5000))
+    return dataclasses.replace(
+        state, clock_unix_ts=state.pair.v_parameters.last_update_timestamp + elapsed
+    )

@@ -3,15 +3,21 @@
 The swap loop is the program's `swap_manager::swap` for static-fee pools, over the tick
 arrays its sparse swap would load (up to three per direction), wrapped in `swap_v2`'s
 Token-2022 transfer-fee handling. Adaptive-fee pools and transfer-hook mints are refused.
+
+Speed: the swap's targets are precomputed once per state and direction (`SwapPath`), and
+`state()` memoises each account's decode by its bytes (`DecodeCache`), so re-decoding a
+pool after one account changed decodes only that account (a tick array: only its changed
+ticks). `curve()` gives the continuous model the sizer uses (`orca_whirlpool_curve`).
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from fractions import Fraction
-from typing import ClassVar, NamedTuple
+from functools import lru_cache
+from typing import ClassVar, Generic, NamedTuple, TypeVar
 
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
@@ -28,6 +34,8 @@ from solarb_runtime.venues.base import (
     UnsupportedPool,
     other_mint,
 )
+from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.orca_whirlpool_curve import leg_curve
 from solarb_runtime.venues.orca_whirlpool_layout import (
     MEMO_PROGRAM,
     WHIRLPOOL_PROGRAM,
@@ -35,6 +43,7 @@ from solarb_runtime.venues.orca_whirlpool_layout import (
     Tick,
     TickArray,
     WhirlpoolState,
+    array_keys,
     decode_tick_array,
     decode_whirlpool,
     encode_tick_array,
@@ -42,20 +51,18 @@ from solarb_runtime.venues.orca_whirlpool_layout import (
     oracle_address,
     state_from_json,
     state_to_json,
+    swap_path,
     swap_start_indexes,
     tick_array_address,
 )
 from solarb_runtime.venues.orca_whirlpool_math import (
-    MAX_SQRT_PRICE_X64,
-    MAX_TICK_INDEX,
-    MIN_SQRT_PRICE_X64,
-    MIN_TICK_INDEX,
     PROTOCOL_FEE_RATE_MUL_VALUE,
     TICK_ARRAY_SIZE,
     WhirlpoolMathError,
-    add_liquidity_delta,
-    compute_swap_step,
-    sqrt_price_from_tick_index,
+    step_in_a_to_b,
+    step_in_b_to_a,
+    step_out_a_to_b,
+    step_out_b_to_a,
     tick_index_from_sqrt_price,
 )
 from solarb_runtime.venues.token import (
@@ -63,7 +70,6 @@ from solarb_runtime.venues.token import (
     TransferFee,
     decode_mint,
     encode_mint,
-    epoch_of_slot,
 )
 
 __all__ = ["ORCA_WHIRLPOOL", "VENUE", "OrcaWhirlpoolVenue", "WhirlpoolState"]
@@ -89,67 +95,13 @@ class SwapOutcome(NamedTuple):
     fee: int
     protocol_fee: int
     liquidity: int
-    tick_current_index: int
+    # None: the swap ended inside a tick range, at the tick holding `sqrt_price` (left to
+    # `apply` to compute: quotes never need it).
+    tick_current_index: int | None
     sqrt_price: int
     fee_growth_global: int
     # (array start, offset, fee growth a, fee growth b) at each initialised tick crossed
     crossed: tuple[tuple[int, int, int, int], ...]
-
-
-def _next_initialized(
-    arrays: tuple[TickArray, ...],
-    tick: int,
-    spacing: int,
-    *,
-    a_to_b: bool,
-    index: int,
-    pool: Pubkey,
-) -> tuple[int, int]:
-    """`SwapTickSequence::get_next_initialized_tick_index`: (array index, tick index)."""
-    span = TICK_ARRAY_SIZE * spacing
-    while True:
-        if index >= len(arrays):
-            raise OutOfSuppliedRange(pool, "the swap runs past the supplied tick arrays")
-        array = arrays[index]
-        start = array.start_tick_index
-        lower, upper = (
-            (start, start + span) if a_to_b else (start - spacing, start + span - spacing)
-        )
-        if not lower <= tick < upper:
-            raise OutOfSuppliedRange(pool, f"tick {tick} is not in the array at {start}")
-        offset = (tick - start) // spacing
-        found = None
-        if a_to_b:
-            for o in reversed(array.initialized_offsets):
-                if o <= offset:
-                    found = o
-                    break
-        else:
-            for o in array.initialized_offsets:
-                if o > offset:
-                    found = o
-                    break
-        if found is not None:
-            return index, start + found * spacing
-        if a_to_b and start <= MIN_TICK_INDEX:
-            return index, MIN_TICK_INDEX
-        if not a_to_b and start + span > MAX_TICK_INDEX:
-            return index, MAX_TICK_INDEX
-        if index + 1 == len(arrays):
-            return index, (start if a_to_b else start + span - 1)
-        tick = start - 1 if a_to_b else start + span - 1
-        index += 1
-
-
-def _tick_at(array: TickArray, tick: int, spacing: int) -> tuple[int, Tick]:
-    """`get_tick`: the tick slot if `tick` is usable and inside the array, else the zero tick."""
-    start = array.start_tick_index
-    if not start <= tick < start + TICK_ARRAY_SIZE * spacing:
-        return -1, ZERO_TICK
-    if not MIN_TICK_INDEX <= tick <= MAX_TICK_INDEX or tick % spacing:
-        return -1, ZERO_TICK
-    offset = (tick - start) // spacing
-    return offset, array.ticks[offset]
 
 
 def _cross(tick: Tick, growth_a: int, growth_b: int, state: WhirlpoolState) -> Tick:
@@ -167,80 +119,82 @@ def _cross(tick: Tick, growth_a: int, growth_b: int, state: WhirlpoolState) -> T
 
 
 def swap(state: WhirlpoolState, amount: int, is_input: bool, a_to_b: bool) -> SwapOutcome:
-    """The program's swap loop with no explicit sqrt price limit (the MIN/MAX bound)."""
+    """The program's swap loop with no explicit sqrt price limit (the MIN/MAX bound).
+
+    The targets come from the state's precomputed `SwapPath`, the steps from the
+    inlined step functions. Quotes use it for exact-out; exact-in has `swap_exact_in`.
+    """
     pool = state.address
-    limit = MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64
+    path = swap_path(state, a_to_b)
+    limit = path.limit
     price = state.sqrt_price
     if (a_to_b and limit >= price) or (not a_to_b and limit <= price):
         raise InsufficientLiquidity(pool, "price is already at the program's limit")
     if amount == 0:
         raise AmountOutOfRange(pool, "zero tradable amount")
-    arrays = state.sequence_a_to_b if a_to_b else state.sequence_b_to_a
-    if not arrays:
-        raise OutOfSuppliedRange(pool, "the tick array holding the current tick is not supplied")
-    spacing = state.tick_spacing
+    if not path.supplied:
+        raise OutOfSuppliedRange(pool, path.end)
+    hops = path.hops
     fee_rate = state.fee_rate
     protocol_rate = state.protocol_fee_rate
+    step_in = step_in_a_to_b if a_to_b else step_in_b_to_a
+    step_out_fn = step_out_a_to_b if a_to_b else step_out_b_to_a
     remaining = amount
     calculated = 0
-    tick = state.tick_current_index
+    tick: int | None = state.tick_current_index
     liquidity = state.liquidity
     protocol_fee = 0
     fee_sum = 0
     growth = state.fee_growth_global_a if a_to_b else state.fee_growth_global_b
-    array_index = 0
+    hop_index = 0
     steps = 0
     crossed: list[tuple[int, int, int, int]] = []
     try:
         while remaining > 0 and price != limit:
-            next_index, next_tick = _next_initialized(
-                arrays, tick, spacing, a_to_b=a_to_b, index=array_index, pool=pool
-            )
-            tick_price = sqrt_price_from_tick_index(next_tick)
-            target = max(limit, tick_price) if a_to_b else min(limit, tick_price)
+            if hop_index == len(hops):
+                raise OutOfSuppliedRange(pool, path.end)
+            target, tick_price, delta, start, offset, tick_after = hops[hop_index]
+            hop_index += 1
             while True:  # the program's do-while toward one target
                 steps += 1
                 if steps > _MAX_STEPS:
                     raise AmountOutOfRange(pool, "swap needs more steps than a transaction can run")
-                step_in, step_out, next_price, step_fee = compute_swap_step(
-                    remaining, fee_rate, liquidity, price, target, is_input=is_input, a_to_b=a_to_b
-                )
                 if is_input:
-                    remaining -= step_in + step_fee
+                    step_amount_in, step_out, next_price, step_fee = step_in(
+                        remaining, fee_rate, liquidity, price, target
+                    )
+                    remaining -= step_amount_in + step_fee
                     calculated += step_out
                 else:
+                    step_amount_in, step_out, next_price, step_fee = step_out_fn(
+                        remaining, fee_rate, liquidity, price, target
+                    )
                     remaining -= step_out
-                    calculated += step_in + step_fee
+                    calculated += step_amount_in + step_fee
                 fee_sum += step_fee
                 if remaining < 0 or calculated > U64_MAX or fee_sum > U64_MAX:
                     raise AmountOutOfRange(pool, "swap amounts overflow u64")
                 global_fee = step_fee
                 if protocol_rate:
-                    delta = global_fee * protocol_rate // PROTOCOL_FEE_RATE_MUL_VALUE
-                    global_fee -= delta
-                    protocol_fee = (protocol_fee + delta) & U64_MAX
+                    share = global_fee * protocol_rate // PROTOCOL_FEE_RATE_MUL_VALUE
+                    global_fee -= share
+                    protocol_fee = (protocol_fee + share) & U64_MAX
                 if liquidity:
                     growth = (growth + (global_fee << 64) // liquidity) & U128_MAX
                 if next_price == tick_price:
-                    array = arrays[next_index]
-                    offset, tick_state = _tick_at(array, next_tick, spacing)
-                    if tick_state.initialized:
-                        growth_a, growth_b = (
-                            (growth, state.fee_growth_global_b)
-                            if a_to_b
-                            else (state.fee_growth_global_a, growth)
-                        )
-                        net = -tick_state.liquidity_net if a_to_b else tick_state.liquidity_net
-                        liquidity = add_liquidity_delta(liquidity, net)
-                        crossed.append((array.start_tick_index, offset, growth_a, growth_b))
-                    tick_offset = (next_tick - array.start_tick_index) // spacing
-                    edge = (a_to_b and tick_offset == 0) or (
-                        not a_to_b and tick_offset == TICK_ARRAY_SIZE - 1
-                    )
-                    array_index = next_index + 1 if edge else next_index
-                    tick = next_tick - 1 if a_to_b else next_tick
+                    if delta is not None:
+                        if a_to_b:
+                            crossed.append((start, offset, growth, state.fee_growth_global_b))
+                        else:
+                            crossed.append((start, offset, state.fee_growth_global_a, growth))
+                        liquidity += delta
+                        if liquidity > U128_MAX:
+                            raise WhirlpoolMathError("LiquidityOverflow")
+                        if liquidity < 0:
+                            raise WhirlpoolMathError("LiquidityUnderflow")
+                    tick = tick_after
                 elif next_price != price:
-                    tick = tick_index_from_sqrt_price(next_price)
+                    tick = None  # inside a range: `apply` computes it if it needs it
                 price = next_price
                 if remaining == 0 or price == target:
                     break
@@ -249,15 +203,94 @@ def swap(state: WhirlpoolState, amount: int, is_input: bool, a_to_b: bool) -> Sw
     if remaining > 0 and not is_input:
         raise InsufficientLiquidity(pool, f"only {amount - remaining} of {amount} can be bought")
     return SwapOutcome(
-        amount_in=amount - remaining if is_input else calculated,
-        amount_out=calculated if is_input else amount - remaining,
-        fee=fee_sum,
-        protocol_fee=protocol_fee,
-        liquidity=liquidity,
-        tick_current_index=tick,
-        sqrt_price=price,
-        fee_growth_global=growth,
-        crossed=tuple(crossed),
+        amount - remaining if is_input else calculated,
+        calculated if is_input else amount - remaining,
+        fee_sum,
+        protocol_fee,
+        liquidity,
+        tick,
+        price,
+        growth,
+        tuple(crossed),
+    )
+
+
+def swap_exact_in(state: WhirlpoolState, amount: int, a_to_b: bool) -> SwapOutcome:
+    """`swap` for an exact input, specialised: the same results and errors, fewer steps.
+
+    An exact-in step either reaches its target or spends everything left, so the
+    program's do-while runs once per target and the step cap (far above the few hundred
+    targets three tick arrays hold) cannot bind.
+    """
+    pool = state.address
+    path = swap_path(state, a_to_b)
+    limit = path.limit
+    price = state.sqrt_price
+    if (a_to_b and limit >= price) or (not a_to_b and limit <= price):
+        raise InsufficientLiquidity(pool, "price is already at the program's limit")
+    if amount == 0:
+        raise AmountOutOfRange(pool, "zero tradable amount")
+    if not path.supplied:
+        raise OutOfSuppliedRange(pool, path.end)
+    hops = path.hops
+    fee_rate = state.fee_rate
+    protocol_rate = state.protocol_fee_rate
+    step = step_in_a_to_b if a_to_b else step_in_b_to_a
+    remaining = amount
+    calculated = 0
+    tick: int | None = state.tick_current_index
+    liquidity = state.liquidity
+    protocol_fee = 0
+    fee_sum = 0
+    growth = state.fee_growth_global_a if a_to_b else state.fee_growth_global_b
+    crossed: list[tuple[int, int, int, int]] = []
+    try:
+        for target, tick_price, delta, start, offset, tick_after in hops:
+            step_in, step_out, next_price, step_fee = step(
+                remaining, fee_rate, liquidity, price, target
+            )
+            remaining -= step_in + step_fee
+            calculated += step_out
+            fee_sum += step_fee
+            if remaining < 0 or calculated > U64_MAX or fee_sum > U64_MAX:
+                raise AmountOutOfRange(pool, "swap amounts overflow u64")
+            if protocol_rate:
+                share = step_fee * protocol_rate // PROTOCOL_FEE_RATE_MUL_VALUE
+                step_fee -= share
+                protocol_fee = (protocol_fee + share) & U64_MAX
+            if liquidity:
+                growth = (growth + (step_fee << 64) // liquidity) & U128_MAX
+            if next_price == tick_price:
+                if delta is not None:
+                    if a_to_b:
+                        crossed.append((start, offset, growth, state.fee_growth_global_b))
+                    else:
+                        crossed.append((start, offset, state.fee_growth_global_a, growth))
+                    liquidity += delta
+                    if liquidity > U128_MAX:
+                        raise WhirlpoolMathError("LiquidityOverflow")
+                    if liquidity < 0:
+                        raise WhirlpoolMathError("LiquidityUnderflow")
+                tick = tick_after
+            elif next_price != price:
+                tick = None
+            price = next_price
+            if remaining == 0 or price == limit:
+                break
+        else:
+            raise OutOfSuppliedRange(pool, path.end)
+    except WhirlpoolMathError as exc:
+        raise AmountOutOfRange(pool, f"the program fails with {exc.code}") from exc
+    return SwapOutcome(
+        amount - remaining,
+        calculated,
+        fee_sum,
+        protocol_fee,
+        liquidity,
+        tick,
+        price,
+        growth,
+        tuple(crossed),
     )
 
 
@@ -272,6 +305,54 @@ def _fee_included(fee: TransferFee, amount: int, pool: Pubkey) -> int:
     return included
 
 
+T = TypeVar("T")
+
+
+class DecodeCache(Generic[T]):
+    """Each account's last good decode, reused while its bytes and owner are unchanged.
+
+    A pool is re-decoded whenever any of its accounts changes, and most of them have not:
+    their `RawAccount.data` is the same bytes object (or equal bytes, re-delivered), so a
+    hit costs a dict lookup and a comparison. Only successful decodes are kept, so bad
+    bytes fail again every time. On a miss, `decode` gets the account's last good
+    (bytes, decoded) to diff against. Bounded: one entry per account, `size` accounts.
+    """
+
+    def __init__(
+        self, decode: Callable[[RawAccount, tuple[bytes, T] | None], T], size: int
+    ) -> None:
+        self._decode = decode
+        self._size = size
+        self._last: dict[Pubkey, tuple[bytes, Pubkey, T]] = {}
+
+    def __call__(self, raw: RawAccount) -> T:
+        data = raw.data
+        last = self._last
+        before = last.get(raw.pubkey)
+        if before is not None and before[0] == data and before[1] == raw.owner:
+            return before[2]
+        value = self._decode(raw, None if before is None else (before[0], before[2]))
+        if before is None and len(last) >= self._size:
+            del last[next(iter(last))]  # the account first seen longest ago
+        last[raw.pubkey] = (data, raw.owner, value)
+        return value
+
+
+def _whole(decode: Callable[[RawAccount], T]) -> Callable[[RawAccount, object], T]:
+    """A decoder that does not diff against the account's previous version."""
+    return lambda raw, _previous: decode(raw)
+
+
+@lru_cache(maxsize=4_096)
+def _absent_array(key: Pubkey, start: int, whirlpool: Pubkey) -> TickArray:
+    """A supplied but uninitialised tick array (shared: it is all zero ticks)."""
+    return TickArray(key, start, whirlpool, "absent", (ZERO_TICK,) * TICK_ARRAY_SIZE)
+
+
+# Accounts per cache and venue instance: every pool a process tracks, with room to spare.
+_DECODE_CACHE_SIZE = 8_192
+
+
 class _Leg(NamedTuple):
     outcome: SwapOutcome
     quote: Quote
@@ -283,19 +364,21 @@ class OrcaWhirlpoolVenue:
     kind: ClassVar[str] = KIND
     program_id: Pubkey = WHIRLPOOL_PROGRAM
 
+    def __init__(self) -> None:
+        self._whirlpools = DecodeCache(_whole(decode_whirlpool), _DECODE_CACHE_SIZE)
+        self._mints = DecodeCache(_whole(decode_mint), _DECODE_CACHE_SIZE)
+        self._tick_arrays = DecodeCache(decode_tick_array, _DECODE_CACHE_SIZE)
+
     # --- accounts -------------------------------------------------------------------------
 
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
-        wp = decode_whirlpool(primary)
-        starts = sorted(
-            set(swap_start_indexes(wp.tick_current_index, wp.tick_spacing, True))
-            | set(swap_start_indexes(wp.tick_current_index, wp.tick_spacing, False))
-        )
-        arrays = tuple(tick_array_address(primary.pubkey, s) for s in starts)
+        wp = self._whirlpools(primary)
+        keys = array_keys(primary.pubkey, wp.tick_current_index, wp.tick_spacing)
+        arrays = tuple(key for _, key in keys)
         return (wp.token_mint_a, wp.token_mint_b, *arrays, oracle_address(primary.pubkey))
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> WhirlpoolState:
-        wp = decode_whirlpool(primary)
+        wp = self._whirlpools(primary)
         address = primary.pubkey
         if wp.fee_tier_index != wp.tick_spacing:
             raise UnsupportedPool(address, "adaptive-fee pool (fee tier index != tick spacing)")
@@ -307,7 +390,7 @@ class OrcaWhirlpoolVenue:
             raw = deps.get(mint)
             if raw is None:
                 raise DecodeError(mint, "mint", f"not supplied for whirlpool {address}")
-            info = decode_mint(raw)
+            info = self._mints(raw)
             if info.address != mint:
                 raise DecodeError(raw.pubkey, "mint", f"supplied under key {mint}")
             if EXT_TRANSFER_HOOK in info.extensions:
@@ -316,50 +399,48 @@ class OrcaWhirlpoolVenue:
                 raise UnsupportedPool(address, f"mint {mint} is non-transferable")
             mints.append(info)
         arrays = []
-        starts = set(swap_start_indexes(wp.tick_current_index, wp.tick_spacing, True))
-        starts |= set(swap_start_indexes(wp.tick_current_index, wp.tick_spacing, False))
-        for start in sorted(starts):
-            key = tick_array_address(address, start)
+        for start, key in array_keys(address, wp.tick_current_index, wp.tick_spacing):
             raw = deps.get(key)
             if raw is None:
                 continue
             if raw.owner == SYSTEM_PROGRAM and not raw.data:
-                arrays.append(TickArray(key, start, address, "absent", (ZERO_TICK,) * 88))
+                arrays.append(_absent_array(key, start, address))
                 continue
-            array = decode_tick_array(raw)
+            array = self._tick_arrays(raw)
             if array.whirlpool != address:
                 raise DecodeError(key, "TickArray", f"belongs to whirlpool {array.whirlpool}")
             if array.start_tick_index != start:
                 raise DecodeError(key, "TickArray", f"starts at {array.start_tick_index}")
             arrays.append(array)
+        # Positional, in field order: a kwargs call costs a tenth of this re-decode.
         return WhirlpoolState(
-            venue=KIND,
-            address=address,
-            mint_a=wp.token_mint_a,
-            mint_b=wp.token_mint_b,
-            decimals_a=mints[0].decimals,
-            decimals_b=mints[1].decimals,
-            slot=primary.slot,
-            whirlpools_config=wp.whirlpools_config,
-            whirlpool_bump=wp.whirlpool_bump,
-            tick_spacing=wp.tick_spacing,
-            fee_tier_index=wp.fee_tier_index,
-            fee_rate=wp.fee_rate,
-            protocol_fee_rate=wp.protocol_fee_rate,
-            liquidity=wp.liquidity,
-            sqrt_price=wp.sqrt_price,
-            tick_current_index=wp.tick_current_index,
-            protocol_fee_owed_a=wp.protocol_fee_owed_a,
-            protocol_fee_owed_b=wp.protocol_fee_owed_b,
-            token_vault_a=wp.token_vault_a,
-            token_vault_b=wp.token_vault_b,
-            fee_growth_global_a=wp.fee_growth_global_a,
-            fee_growth_global_b=wp.fee_growth_global_b,
-            reward_last_updated_timestamp=wp.reward_last_updated_timestamp,
-            reward_infos=wp.reward_infos,
-            tick_arrays=tuple(arrays),
-            mint_info_a=mints[0],
-            mint_info_b=mints[1],
+            KIND,  # venue
+            address,
+            wp.token_mint_a,  # mint_a
+            wp.token_mint_b,  # mint_b
+            mints[0].decimals,  # decimals_a
+            mints[1].decimals,  # decimals_b
+            primary.slot,  # slot
+            wp.whirlpools_config,
+            wp.whirlpool_bump,
+            wp.tick_spacing,
+            wp.fee_tier_index,
+            wp.fee_rate,
+            wp.protocol_fee_rate,
+            wp.liquidity,
+            wp.sqrt_price,
+            wp.tick_current_index,
+            wp.protocol_fee_owed_a,
+            wp.protocol_fee_owed_b,
+            wp.token_vault_a,
+            wp.token_vault_b,
+            wp.fee_growth_global_a,
+            wp.fee_growth_global_b,
+            wp.reward_last_updated_timestamp,
+            wp.reward_infos,
+            tuple(arrays),  # tick_arrays
+            mints[0],  # mint_info_a
+            mints[1],  # mint_info_b
         )
 
     def encode(self, state: WhirlpoolState) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:
@@ -392,39 +473,35 @@ class OrcaWhirlpoolVenue:
         if not 0 < amount <= U64_MAX:
             raise AmountOutOfRange(pool, f"amount {amount} is not a positive u64")
         a_to_b = mint_in == state.mint_a
-        info_in, info_out = (
-            (state.mint_info_a, state.mint_info_b)
-            if a_to_b
-            else (state.mint_info_b, state.mint_info_a)
-        )
-        epoch = epoch_of_slot(state.slot)
-        fee_in = info_in.transfer_fee(epoch)
-        fee_out = info_out.transfer_fee(epoch)
+        path = swap_path(state, a_to_b)
+        fee_in = path.fee_in
+        fee_out = path.fee_out
         if exact_in:
-            excluded = amount - fee_in.fee(amount)
-            outcome = swap(state, excluded, True, a_to_b)
+            excluded = amount - fee_in.fee(amount) if fee_in.basis_points else amount
+            outcome = swap_exact_in(state, excluded, a_to_b)
             paid = (
                 amount
                 if outcome.amount_in == excluded
                 else _fee_included(fee_in, outcome.amount_in, pool)
             )
-            received = outcome.amount_out - fee_out.fee(outcome.amount_out)
-            if received == 0:
-                raise InsufficientLiquidity(pool, f"{amount} atoms in buy nothing")
         else:
             outcome = swap(state, _fee_included(fee_out, amount, pool), False, a_to_b)
             paid = _fee_included(fee_in, outcome.amount_in, pool)
-            received = outcome.amount_out - fee_out.fee(outcome.amount_out)
+        received = outcome.amount_out
+        if fee_out.basis_points:
+            received -= fee_out.fee(received)
+        if exact_in and received == 0:
+            raise InsufficientLiquidity(pool, f"{amount} atoms in buy nothing")
         quote = Quote(
-            venue=KIND,
-            pool=pool,
-            mint_in=mint_in,
-            mint_out=mint_out,
-            amount_in=paid,
-            amount_out=received,
-            fee=outcome.fee,
-            exact_in=exact_in,
-            steps=len(outcome.crossed),
+            KIND,
+            pool,
+            mint_in,
+            mint_out,
+            paid,
+            received,
+            outcome.fee,
+            exact_in,
+            len(outcome.crossed),
         )
         return _Leg(outcome, quote)
 
@@ -433,6 +510,10 @@ class OrcaWhirlpoolVenue:
 
     def quote_exact_out(self, state: WhirlpoolState, mint_in: Pubkey, amount_out: int) -> Quote:
         return self._leg(state, mint_in, amount_out, False).quote
+
+    def curve(self, state: WhirlpoolState, mint_in: Pubkey) -> LegCurve:
+        """The exact-in swap as a continuous model (`orca_whirlpool_curve.leg_curve`)."""
+        return leg_curve(state, mint_in)
 
     def mid_price(self, state: WhirlpoolState) -> Fraction:
         return Fraction(state.sqrt_price * state.sqrt_price, 1 << 128)
@@ -453,9 +534,12 @@ class OrcaWhirlpoolVenue:
             ticks = list(array.ticks)
             ticks[offset] = _cross(ticks[offset], growth_a, growth_b, state)
             arrays[start] = replace(array, ticks=tuple(ticks))
+        tick = outcome.tick_current_index
+        if tick is None:
+            tick = tick_index_from_sqrt_price(outcome.sqrt_price)
         changes: dict[str, object] = {
             "liquidity": outcome.liquidity,
-            "tick_current_index": outcome.tick_current_index,
+            "tick_current_index": tick,
             "sqrt_price": outcome.sqrt_price,
             "tick_arrays": tuple(arrays[s] for s in sorted(arrays)),
         }

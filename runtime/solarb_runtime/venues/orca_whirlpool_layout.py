@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import attrgetter
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount, absent_account
 from solarb_runtime.domain.amounts import U8_MAX, U16_MAX, U64_MAX, U128_MAX
 from solarb_runtime.venues.base import DecodeError, PoolState
+from solarb_runtime.venues.curve import LegCurve
 from solarb_runtime.venues.orca_whirlpool_math import (
     MAX_FEE_RATE,
     MAX_PROTOCOL_FEE_RATE,
@@ -29,8 +30,9 @@ from solarb_runtime.venues.orca_whirlpool_math import (
     MIN_SQRT_PRICE_X64,
     MIN_TICK_INDEX,
     TICK_ARRAY_SIZE,
+    sqrt_price_from_tick_index,
 )
-from solarb_runtime.venues.token import MintInfo, TransferFee
+from solarb_runtime.venues.token import MintInfo, TransferFee, epoch_of_slot
 
 WHIRLPOOL_PROGRAM = Pubkey.from_string("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc")
 MEMO_PROGRAM = Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr")
@@ -89,13 +91,20 @@ class TickArray:
     whirlpool: Pubkey
     kind: TickArrayKind
     ticks: tuple[Tick, ...]
-    # Offsets of initialised ticks, ascending: the swap's search walks these, not 88 slots.
-    initialized_offsets: tuple[int, ...] = field(init=False, compare=False, repr=False)
+    # Filled on first use: decoding stays cheap, and a swap path needs it once per array.
+    _offsets: list[tuple[int, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        # C-level loop: this runs for every tick array decoded.
-        offsets = tuple(compress(range(len(self.ticks)), map(_INITIALIZED, self.ticks)))
-        object.__setattr__(self, "initialized_offsets", offsets)
+        object.__setattr__(self, "_offsets", [])
+
+    @property
+    def initialized_offsets(self) -> tuple[int, ...]:
+        """Offsets of initialised ticks, ascending: a swap's search walks these, not 88."""
+        offsets = self._offsets
+        if not offsets:
+            # C-level loop over the 88 slots.
+            offsets.append(tuple(compress(range(len(self.ticks)), map(_INITIALIZED, self.ticks))))
+        return offsets[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,22 +146,46 @@ class WhirlpoolState(PoolState):
     tick_arrays: tuple[TickArray, ...]
     mint_info_a: MintInfo
     mint_info_b: MintInfo
-    arrays_by_start: dict[int, TickArray] = field(init=False, compare=False, repr=False)
-    # The arrays each direction's swap loads (cached: every quote needs them).
-    sequence_a_to_b: tuple[TickArray, ...] = field(init=False, compare=False, repr=False)
-    sequence_b_to_a: tuple[TickArray, ...] = field(init=False, compare=False, repr=False)
+    # Built on first use (the state is immutable, so they never go stale), which keeps
+    # constructing a state cheap: a pool is re-decoded whenever any of its accounts moves.
+    # Paths and curves are indexed by `a_to_b`; the sequences are (B→A, A→B).
+    swap_paths: list[SwapPath | None] = field(init=False, compare=False, repr=False)
+    leg_curves: list[LegCurve | None] = field(init=False, compare=False, repr=False)
+    _sequences: list[tuple[TickArray, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        by_start = {array.start_tick_index: array for array in self.tick_arrays}
-        object.__setattr__(self, "arrays_by_start", by_start)
-        for name, a_to_b in (("sequence_a_to_b", True), ("sequence_b_to_a", False)):
-            sequence: list[TickArray] = []
-            for start in swap_start_indexes(self.tick_current_index, self.tick_spacing, a_to_b):
-                array = by_start.get(start)
-                if array is None:
-                    break  # the sparse swap stops at the first array it was not given
-                sequence.append(array)
-            object.__setattr__(self, name, tuple(sequence))
+        object.__setattr__(self, "swap_paths", [None, None])
+        object.__setattr__(self, "leg_curves", [None, None])
+        object.__setattr__(self, "_sequences", [])
+
+    @property
+    def arrays_by_start(self) -> dict[int, TickArray]:
+        return {array.start_tick_index: array for array in self.tick_arrays}
+
+    @property
+    def sequence_a_to_b(self) -> tuple[TickArray, ...]:
+        """The arrays an A→B swap loads, in order, up to the first one not supplied."""
+        return self._sequence(True)
+
+    @property
+    def sequence_b_to_a(self) -> tuple[TickArray, ...]:
+        return self._sequence(False)
+
+    def _sequence(self, a_to_b: bool) -> tuple[TickArray, ...]:
+        sequences = self._sequences
+        if not sequences:
+            by_start = self.arrays_by_start
+            for direction in (False, True):
+                sequence: list[TickArray] = []
+                for start in swap_start_indexes(
+                    self.tick_current_index, self.tick_spacing, direction
+                ):
+                    array = by_start.get(start)
+                    if array is None:
+                        break  # the sparse swap stops at the first array it was not given
+                    sequence.append(array)
+                sequences.append(tuple(sequence))
+        return sequences[a_to_b]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +219,43 @@ def _i128(lo: int, hi: int) -> int:
     return value - (1 << 128) if value & _I128_SIGN else value
 
 
+_REWARD_STRUCT = struct.Struct("<" + _REWARD)
+_REWARD_LEN = _REWARD_STRUCT.size
+_REWARD_OFFSETS = tuple(WHIRLPOOL_LEN - _REWARD_LEN * (NUM_REWARDS - i) for i in range(NUM_REWARDS))
+_PUBKEYS: dict[bytes, Pubkey] = {}
+_REWARDS: dict[bytes, RewardInfo] = {}
+_SMALL_CACHE_SIZE = 20_000
+
+
+def _pubkey(raw: bytes) -> Pubkey:
+    """`Pubkey.from_bytes`, memoised: pool accounts repeat the same few dozen keys."""
+    key = _PUBKEYS.get(raw)
+    if key is None:
+        key = Pubkey.from_bytes(raw)
+        if len(_PUBKEYS) >= _SMALL_CACHE_SIZE:
+            _PUBKEYS.clear()
+        _PUBKEYS[raw] = key
+    return key
+
+
+def _reward_info(raw: bytes) -> RewardInfo:
+    """One reward slot from its bytes (memoised: most slots do not move between updates)."""
+    info = _REWARDS.get(raw)
+    if info is None:
+        r = _REWARD_STRUCT.unpack(raw)
+        info = RewardInfo(
+            mint=_pubkey(r[0]),
+            vault=_pubkey(r[1]),
+            extension=r[2],
+            emissions_per_second_x64=r[3] | r[4] << 64,
+            growth_global_x64=r[5] | r[6] << 64,
+        )
+        if len(_REWARDS) >= _SMALL_CACHE_SIZE:
+            _REWARDS.clear()
+        _REWARDS[raw] = info
+    return info
+
+
 def decode_whirlpool(raw: RawAccount) -> WhirlpoolAccount:
     """Decode a Whirlpool account, checking owner, size, discriminator and value ranges."""
     kind = "Whirlpool"
@@ -209,21 +279,10 @@ def decode_whirlpool(raw: RawAccount) -> WhirlpoolAccount:
     # A swap ending exactly on the lowest tick leaves the current index one below it.
     if not MIN_TICK_INDEX - 1 <= tick_current_index <= MAX_TICK_INDEX:
         raise DecodeError(raw.pubkey, kind, f"tick_current_index {tick_current_index} invalid")
-    rewards = []
-    for i in range(NUM_REWARDS):
-        r = v[23 + 7 * i : 30 + 7 * i]
-        rewards.append(
-            RewardInfo(
-                mint=Pubkey.from_bytes(r[0]),
-                vault=Pubkey.from_bytes(r[1]),
-                extension=r[2],
-                emissions_per_second_x64=r[3] | r[4] << 64,
-                growth_global_x64=r[5] | r[6] << 64,
-            )
-        )
+    rewards = tuple(_reward_info(data[at : at + _REWARD_LEN]) for at in _REWARD_OFFSETS)
     return WhirlpoolAccount(
         address=raw.pubkey,
-        whirlpools_config=Pubkey.from_bytes(v[1]),
+        whirlpools_config=_pubkey(v[1]),
         whirlpool_bump=v[2],
         tick_spacing=tick_spacing,
         fee_tier_index=fee_tier_index,
@@ -234,14 +293,14 @@ def decode_whirlpool(raw: RawAccount) -> WhirlpoolAccount:
         tick_current_index=tick_current_index,
         protocol_fee_owed_a=v[12],
         protocol_fee_owed_b=v[13],
-        token_mint_a=Pubkey.from_bytes(v[14]),
-        token_vault_a=Pubkey.from_bytes(v[15]),
+        token_mint_a=_pubkey(v[14]),
+        token_vault_a=_pubkey(v[15]),
         fee_growth_global_a=v[16] | v[17] << 64,
-        token_mint_b=Pubkey.from_bytes(v[18]),
-        token_vault_b=Pubkey.from_bytes(v[19]),
+        token_mint_b=_pubkey(v[18]),
+        token_vault_b=_pubkey(v[19]),
         fee_growth_global_b=v[20] | v[21] << 64,
         reward_last_updated_timestamp=v[22],
-        reward_infos=tuple(rewards),
+        reward_infos=rewards,
     )
 
 
@@ -304,13 +363,20 @@ def _tick_words(tick: Tick) -> tuple[int, ...]:
 
 
 _ZERO_TICK_BYTES = bytes(TICK_LEN)
-_ZERO_BLOCK_TICKS = 8
-_ZERO_BLOCK_LEN = _ZERO_BLOCK_TICKS * TICK_LEN
-_ZERO_BLOCK = bytes(_ZERO_BLOCK_LEN)
+_BLOCK_LEN = 8 * TICK_LEN  # 88 slots are 11 blocks of 8
+_BLOCK_STARTS = tuple(range(_FIXED_TICKS_AT, _FIXED_WHIRLPOOL_AT, _BLOCK_LEN))
+_ZERO_ARRAY = bytes(FIXED_TICK_ARRAY_LEN)
+_ZERO_TICKS = (ZERO_TICK,) * TICK_ARRAY_SIZE
 
 
-def decode_tick_array(raw: RawAccount) -> TickArray:
-    """Decode a fixed (`TickArray`) or dynamic (`DynamicTickArray`) tick array account."""
+def decode_tick_array(
+    raw: RawAccount, previous: tuple[bytes, TickArray] | None = None
+) -> TickArray:
+    """Decode a fixed (`TickArray`) or dynamic (`DynamicTickArray`) tick array account.
+
+    `previous`: this account's bytes and decoded array from an earlier update, if any; a
+    fixed array then decodes only the tick slots that changed (the result is the same).
+    """
     kind = "TickArray"
     if raw.owner != WHIRLPOOL_PROGRAM:
         raise DecodeError(raw.pubkey, kind, f"owner {raw.owner} is not the Whirlpool program")
@@ -319,39 +385,107 @@ def decode_tick_array(raw: RawAccount) -> TickArray:
         raise DecodeError(raw.pubkey, kind, f"{len(data)} bytes, no discriminator")
     disc = data[:8]
     if disc == FIXED_TICK_ARRAY_DISCRIMINATOR:
-        return _decode_fixed(raw)
+        return _decode_fixed(raw, previous)
     if disc == DYNAMIC_TICK_ARRAY_DISCRIMINATOR:
         return _decode_dynamic(raw)
     raise DecodeError(raw.pubkey, kind, "account discriminator is not a tick array's")
 
 
-def _decode_fixed(raw: RawAccount) -> TickArray:
+_TICK_CACHE: dict[bytes, Tick] = {}
+_TICK_CACHE_SIZE = 50_000
+
+
+def _fixed_tick(raw: RawAccount, slot: bytes) -> Tick:
+    """One fixed-array tick slot (memoised by its bytes: an update rewrites few ticks)."""
+    tick = _TICK_CACHE.get(slot)
+    if tick is None:
+        row = _TICK.unpack(slot)
+        if row[0] > 1:
+            raise DecodeError(raw.pubkey, "TickArray", f"tick flag byte {row[0]} is not a bool")
+        tick = _tick_from_words(row[0] == 1, row[1:])
+        if len(_TICK_CACHE) >= _TICK_CACHE_SIZE:
+            _TICK_CACHE.clear()  # crude but bounded; a miss costs one unpack
+        _TICK_CACHE[slot] = tick
+    return tick
+
+
+def _decode_fixed(raw: RawAccount, previous: tuple[bytes, TickArray] | None) -> TickArray:
     data = raw.data
     if len(data) != FIXED_TICK_ARRAY_LEN:
         raise DecodeError(
             raw.pubkey, "TickArray", f"{len(data)} bytes, expected {FIXED_TICK_ARRAY_LEN}"
         )
     (start,) = struct.unpack_from("<i", data, 8)
-    ticks = [ZERO_TICK] * TICK_ARRAY_SIZE
-    # Most slots are all-zero: skip them a block at a time by byte comparison (C memcmp)
-    # and unpack only the rest; a slot is zero exactly when its bytes are (no padding).
-    for block in range(0, TICK_ARRAY_SIZE, _ZERO_BLOCK_TICKS):
-        at = _FIXED_TICKS_AT + block * TICK_LEN
-        if data[at : at + _ZERO_BLOCK_LEN] == _ZERO_BLOCK:
+    # Compare a block of slots at a time (C memcmp) against the previous version of this
+    # account if there is one, else against zeros; decode only the slots that differ.
+    # Unchanged slots decoded fine before, so the first bad slot is still found first.
+    if previous is not None and previous[1].kind == "fixed" and len(previous[0]) == len(data):
+        before, base = previous[0], previous[1].ticks
+    else:
+        before, base = _ZERO_ARRAY, _ZERO_TICKS
+    ticks = list(base)
+    for at in _BLOCK_STARTS:
+        end = at + _BLOCK_LEN
+        if data[at:end] == before[at:end]:
             continue
-        for offset in range(block, min(block + _ZERO_BLOCK_TICKS, TICK_ARRAY_SIZE)):
-            pos = _FIXED_TICKS_AT + offset * TICK_LEN
-            if data[pos : pos + TICK_LEN] == _ZERO_TICK_BYTES:
+        for pos in range(at, end, TICK_LEN):
+            slot = data[pos : pos + TICK_LEN]
+            if slot == before[pos : pos + TICK_LEN]:
                 continue
-            row = _TICK.unpack_from(data, pos)
-            if row[0] > 1:
-                raise DecodeError(raw.pubkey, "TickArray", f"tick flag byte {row[0]} is not a bool")
-            ticks[offset] = _tick_from_words(row[0] == 1, row[1:])
-    whirlpool = Pubkey.from_bytes(data[_FIXED_WHIRLPOOL_AT:])
+            offset = (pos - _FIXED_TICKS_AT) // TICK_LEN
+            ticks[offset] = ZERO_TICK if slot == _ZERO_TICK_BYTES else _fixed_tick(raw, slot)
+    whirlpool = _pubkey(data[_FIXED_WHIRLPOOL_AT:])
     return TickArray(raw.pubkey, start, whirlpool, "fixed", tuple(ticks))
 
 
+def _dynamic_tick(payload: bytes) -> Tick:
+    tick = _TICK_CACHE.get(payload)  # 112 bytes: never equal to a fixed slot's 113
+    if tick is None:
+        tick = _tick_from_words(True, _TICK_DATA.unpack(payload))
+        if len(_TICK_CACHE) >= _TICK_CACHE_SIZE:
+            _TICK_CACHE.clear()
+        _TICK_CACHE[payload] = tick
+    return tick
+
+
 def _decode_dynamic(raw: RawAccount) -> TickArray:
+    """A dynamic array: the bitmap says where each tick is, so only those are visited.
+
+    Any inconsistency (a tag that disagrees with the bitmap, a short account) falls back
+    to `_decode_dynamic_in_order`, which reports the first bad tick as the program would.
+    """
+    data = raw.data
+    if len(data) >= _DYNAMIC_TICKS_AT + TICK_ARRAY_SIZE:
+        _, start, whirlpool, lo, hi = _DYNAMIC_HEADER.unpack_from(data)
+        bitmap = lo | hi << 64
+        if not bitmap >> TICK_ARRAY_SIZE:
+            ticks = [ZERO_TICK] * TICK_ARRAY_SIZE
+            pos = _DYNAMIC_TICKS_AT
+            offset = 0
+            consistent = True
+            rest = bitmap
+            while rest:
+                skip = (rest & -rest).bit_length() - 1  # uninitialised ticks before the next
+                if data[pos : pos + skip] != bytes(skip):
+                    consistent = False
+                    break
+                offset += skip
+                pos += skip
+                end = pos + 1 + _TICK_DATA.size
+                if end > len(data) or data[pos] != 1:
+                    consistent = False
+                    break
+                ticks[offset] = _dynamic_tick(data[pos + 1 : end])
+                offset += 1
+                pos = end
+                rest >>= skip + 1
+            tail = TICK_ARRAY_SIZE - offset
+            if consistent and len(data) >= pos + tail and data[pos : pos + tail] == bytes(tail):
+                return TickArray(raw.pubkey, start, _pubkey(whirlpool), "dynamic", tuple(ticks))
+    return _decode_dynamic_in_order(raw)
+
+
+def _decode_dynamic_in_order(raw: RawAccount) -> TickArray:
     kind = "DynamicTickArray"
     data = raw.data
     min_len = _DYNAMIC_TICKS_AT + TICK_ARRAY_SIZE
@@ -375,9 +509,9 @@ def _decode_dynamic(raw: RawAccount) -> TickArray:
             continue
         if pos + 1 + _TICK_DATA.size > len(data):
             raise DecodeError(raw.pubkey, kind, f"tick {offset} is truncated")
-        ticks.append(_tick_from_words(True, _TICK_DATA.unpack_from(data, pos + 1)))
+        ticks.append(_dynamic_tick(data[pos + 1 : pos + 1 + _TICK_DATA.size]))
         pos += 1 + _TICK_DATA.size
-    return TickArray(raw.pubkey, start, Pubkey.from_bytes(whirlpool), "dynamic", tuple(ticks))
+    return TickArray(raw.pubkey, start, _pubkey(whirlpool), "dynamic", tuple(ticks))
 
 
 def encode_tick_array(array: TickArray) -> RawAccount:
@@ -429,12 +563,224 @@ def swap_start_indexes(tick_current_index: int, tick_spacing: int, a_to_b: bool)
     return [s for s in starts if is_valid_start_tick(s, tick_spacing)]
 
 
-_PDA_CACHE: dict[tuple[bytes, int], Pubkey] = {}
+# --- the swap's walk over the supplied ticks ---------------------------------------------
+
+# One stop of the swap loop: (target sqrt price, the tick's sqrt price, liquidity change
+# when crossing it in this direction or None for an uninitialised tick, array start,
+# offset in the array, current tick index after crossing).
+Hop = tuple[int, int, int | None, int, int, int]
+
+
+class SwapPath(NamedTuple):
+    """What a swap in one direction needs that does not depend on its amount.
+
+    The program's loop asks `get_next_initialized_tick_index` for each next target, and the
+    answers depend only on the state: precomputed once, a quote walks a tuple.
+    """
+
+    supplied: bool  # the array holding the current tick is supplied
+    hops: tuple[Hop, ...]
+    end: str  # the OutOfSuppliedRange reason when the loop needs a hop past the last
+    limit: int  # the program's MIN/MAX sqrt price bound for this direction
+    fee_in: TransferFee  # the epoch's transfer fees on the way in and out
+    fee_out: TransferFee
+
+
+class _PastSupplied(Exception):
+    """The walk needs an array that was not supplied (the reason becomes the quote error)."""
+
+
+def _next_initialized(
+    arrays: tuple[TickArray, ...], tick: int, spacing: int, a_to_b: bool, index: int
+) -> tuple[int, int]:
+    """`SwapTickSequence::get_next_initialized_tick_index`: (array index, tick index)."""
+    span = TICK_ARRAY_SIZE * spacing
+    while True:
+        if index >= len(arrays):
+            raise _PastSupplied("the swap runs past the supplied tick arrays")
+        array = arrays[index]
+        start = array.start_tick_index
+        lower, upper = (
+            (start, start + span) if a_to_b else (start - spacing, start + span - spacing)
+        )
+        if not lower <= tick < upper:
+            raise _PastSupplied(f"tick {tick} is not in the array at {start}")
+        offset = (tick - start) // spacing
+        found = None
+        if a_to_b:
+            for o in reversed(array.initialized_offsets):
+                if o <= offset:
+                    found = o
+                    break
+        else:
+            for o in array.initialized_offsets:
+                if o > offset:
+                    found = o
+                    break
+        if found is not None:
+            return index, start + found * spacing
+        if a_to_b and start <= MIN_TICK_INDEX:
+            return index, MIN_TICK_INDEX
+        if not a_to_b and start + span > MAX_TICK_INDEX:
+            return index, MAX_TICK_INDEX
+        if index + 1 == len(arrays):
+            return index, (start if a_to_b else start + span - 1)
+        tick = start - 1 if a_to_b else start + span - 1
+        index += 1
+
+
+def _tick_at(array: TickArray, tick: int, spacing: int) -> tuple[int, Tick]:
+    """`get_tick`: the tick slot if `tick` is usable and inside the array, else the zero tick."""
+    start = array.start_tick_index
+    if not start <= tick < start + TICK_ARRAY_SIZE * spacing:
+        return -1, ZERO_TICK
+    if not MIN_TICK_INDEX <= tick <= MAX_TICK_INDEX or tick % spacing:
+        return -1, ZERO_TICK
+    offset = (tick - start) // spacing
+    return offset, array.ticks[offset]
+
+
+_NOT_SUPPLIED = "the tick array holding the current tick is not supplied"
+_PAST_SUPPLIED = "the swap runs past the supplied tick arrays"
+
+
+def _hop(array: TickArray, tick: int, spacing: int, a_to_b: bool, limit: int) -> Hop:
+    """The swap's stop at `tick` (found in `array`), as the program's loop handles it."""
+    tick_price = sqrt_price_from_tick_index(tick)
+    target = max(limit, tick_price) if a_to_b else min(limit, tick_price)
+    offset, slot = _tick_at(array, tick, spacing)
+    delta = None
+    if slot.initialized:
+        delta = -slot.liquidity_net if a_to_b else slot.liquidity_net
+    return (target, tick_price, delta, array.start_tick_index, offset, tick - 1 if a_to_b else tick)
+
+
+def path_hops_reference(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str]:
+    """The hops and end reason by calling the program's search once per hop (the tests'
+    reference for `path_walk`, which gets the same answers in one pass over the arrays)."""
+    arrays = state.sequence_a_to_b if a_to_b else state.sequence_b_to_a
+    spacing = state.tick_spacing
+    limit = MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64
+    hops: list[Hop] = []
+    end = _NOT_SUPPLIED
+    tick = state.tick_current_index
+    index = 0
+    while arrays:
+        try:
+            index, next_tick = _next_initialized(arrays, tick, spacing, a_to_b, index)
+        except _PastSupplied as exc:
+            end = str(exc)
+            break
+        array = arrays[index]
+        hop = _hop(array, next_tick, spacing, a_to_b, limit)
+        hops.append(hop)
+        tick_offset = (next_tick - array.start_tick_index) // spacing
+        if (a_to_b and tick_offset == 0) or (not a_to_b and tick_offset == TICK_ARRAY_SIZE - 1):
+            index += 1  # the next search starts in the next array
+        tick = hop[5]
+        if hop[0] == limit:
+            break  # reaching it ends the loop
+    return tuple(hops), end
+
+
+def path_walk(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str]:
+    """`path_hops_reference` in one pass: each array's initialised ticks in swap order,
+    then the program's extra stops (the price bound's tick, the last array's edge).
+
+    The bound ticks' prices are the program's MIN/MAX sqrt prices, so a stop there ends
+    the swap.
+    """
+    arrays = state.sequence_a_to_b if a_to_b else state.sequence_b_to_a
+    if not arrays:
+        return (), _NOT_SUPPLIED
+    spacing = state.tick_spacing
+    span = TICK_ARRAY_SIZE * spacing
+    limit = MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64
+    edge_offset = 0 if a_to_b else TICK_ARRAY_SIZE - 1
+    price_of = sqrt_price_from_tick_index
+    hops: list[Hop] = []
+    tick = state.tick_current_index
+    last = len(arrays) - 1
+    for index, array in enumerate(arrays):
+        start = array.start_tick_index
+        # The program checks that the array holds the tick it searches from.
+        if a_to_b:
+            inside = start <= tick < start + span
+        else:
+            inside = start - spacing <= tick < start + span - spacing
+        if not inside:
+            return tuple(hops), f"tick {tick} is not in the array at {start}"
+        offset = (tick - start) // spacing
+        ticks = array.ticks
+        ended_on_edge = False
+        if a_to_b:
+            candidates: Iterable[int] = reversed(array.initialized_offsets)
+        else:
+            candidates = array.initialized_offsets
+        for o in candidates:
+            if (o > offset) if a_to_b else (o <= offset):
+                continue
+            at = start + o * spacing
+            tick_price = price_of(at)
+            if a_to_b:
+                target = tick_price if tick_price > limit else limit
+                after = at - 1
+            else:
+                target = tick_price if tick_price < limit else limit
+                after = at
+            if MIN_TICK_INDEX <= at <= MAX_TICK_INDEX:  # else `get_tick` reads a zero tick
+                net = ticks[o].liquidity_net
+                hops.append((target, tick_price, -net if a_to_b else net, start, o, after))
+            else:
+                hops.append((target, tick_price, None, start, -1, after))
+            if target == limit:
+                return tuple(hops), _NOT_SUPPLIED
+            tick = after
+            ended_on_edge = o == edge_offset
+        if ended_on_edge:
+            if index == last:
+                return tuple(hops), _PAST_SUPPLIED
+            continue  # the next search starts in the next array, from `tick`
+        if a_to_b and start <= MIN_TICK_INDEX:
+            hops.append(_hop(array, MIN_TICK_INDEX, spacing, a_to_b, limit))
+            return tuple(hops), _NOT_SUPPLIED
+        if not a_to_b and start + span > MAX_TICK_INDEX:
+            hops.append(_hop(array, MAX_TICK_INDEX, spacing, a_to_b, limit))
+            return tuple(hops), _NOT_SUPPLIED
+        if index == last:
+            hop = _hop(array, start if a_to_b else start + span - 1, spacing, a_to_b, limit)
+            hops.append(hop)
+            return tuple(hops), _NOT_SUPPLIED if hop[0] == limit else _PAST_SUPPLIED
+        tick = start - 1 if a_to_b else start + span - 1
+    return tuple(hops), _PAST_SUPPLIED  # not reached: the last array always returns
+
+
+def _build_path(state: WhirlpoolState, a_to_b: bool) -> SwapPath:
+    epoch = epoch_of_slot(state.slot)
+    fee_a = state.mint_info_a.transfer_fee(epoch)
+    fee_b = state.mint_info_b.transfer_fee(epoch)
+    fee_in, fee_out = (fee_a, fee_b) if a_to_b else (fee_b, fee_a)
+    hops, end = path_walk(state, a_to_b)
+    limit = MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64
+    supplied = bool(state.sequence_a_to_b if a_to_b else state.sequence_b_to_a)
+    return SwapPath(supplied, hops, end, limit, fee_in, fee_out)
+
+
+def swap_path(state: WhirlpoolState, a_to_b: bool) -> SwapPath:
+    """The state's `SwapPath` in one direction (built once per state and direction)."""
+    path = state.swap_paths[a_to_b]
+    if path is None:
+        path = _build_path(state, a_to_b)
+        state.swap_paths[a_to_b] = path
+    return path
+
+
+_PDA_CACHE: dict[tuple[Pubkey, int], Pubkey] = {}
 
 
 def tick_array_address(whirlpool: Pubkey, start_tick_index: int) -> Pubkey:
     """PDA ["tick_array", whirlpool, decimal start index] (memoised: derivation is slow)."""
-    key = (bytes(whirlpool), start_tick_index)
+    key = (whirlpool, start_tick_index)
     cached = _PDA_CACHE.get(key)
     if cached is None:
         seeds = [b"tick_array", bytes(whirlpool), str(start_tick_index).encode()]
@@ -444,17 +790,43 @@ def tick_array_address(whirlpool: Pubkey, start_tick_index: int) -> Pubkey:
     return cached
 
 
-_ORACLE_CACHE: dict[bytes, Pubkey] = {}
+_ARRAY_KEYS_CACHE: dict[tuple[Pubkey, int, int, bool], tuple[tuple[int, Pubkey], ...]] = {}
+
+
+def array_keys(
+    whirlpool: Pubkey, tick_current_index: int, tick_spacing: int
+) -> tuple[tuple[int, Pubkey], ...]:
+    """(start, address) of every array either swap direction loads, by start (memoised).
+
+    The answer changes only when the current tick moves to another array (or to the last
+    spacing of one), so it is cached on that, not on the tick itself.
+    """
+    ticks_in_array = TICK_ARRAY_SIZE * tick_spacing
+    base = tick_current_index // ticks_in_array
+    shifted = tick_current_index + tick_spacing >= (base + 1) * ticks_in_array
+    key = (whirlpool, tick_spacing, base, shifted)
+    cached = _ARRAY_KEYS_CACHE.get(key)
+    if cached is None:
+        starts = set(swap_start_indexes(tick_current_index, tick_spacing, True))
+        starts |= set(swap_start_indexes(tick_current_index, tick_spacing, False))
+        cached = tuple((s, tick_array_address(whirlpool, s)) for s in sorted(starts))
+        if len(_ARRAY_KEYS_CACHE) >= 100_000:
+            _ARRAY_KEYS_CACHE.clear()  # a crude bound: rebuilding costs a few dict lookups
+        _ARRAY_KEYS_CACHE[key] = cached
+    return cached
+
+
+_ORACLE_CACHE: dict[Pubkey, Pubkey] = {}
 
 
 def oracle_address(whirlpool: Pubkey) -> Pubkey:
     """PDA ["oracle", whirlpool]: initialised only for adaptive-fee pools (memoised)."""
-    key = bytes(whirlpool)
-    cached = _ORACLE_CACHE.get(key)
+    cached = _ORACLE_CACHE.get(whirlpool)
     if cached is None:
-        cached = Pubkey.find_program_address([b"oracle", key], WHIRLPOOL_PROGRAM)[0]
+        seeds = [b"oracle", bytes(whirlpool)]
+        cached = Pubkey.find_program_address(seeds, WHIRLPOOL_PROGRAM)[0]
         if len(_ORACLE_CACHE) < 100_000:
-            _ORACLE_CACHE[key] = cached
+            _ORACLE_CACHE[whirlpool] = cached
     return cached
 
 

@@ -37,12 +37,15 @@ from solarb_runtime.venues.base import (
     Quote,
     QuoteError,
 )
+from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.phoenix_curve import is_sell, leg_curve
 from solarb_runtime.venues.phoenix_layout import (
     KIND,
     LOG_AUTHORITY,
     MARKET_SIZES,
     PROGRAM_ID,
     STATUSES,
+    BookMemo,
     PhoenixOrder,
     PhoenixState,
     check_book,
@@ -51,17 +54,21 @@ from solarb_runtime.venues.phoenix_layout import (
 )
 from solarb_runtime.venues.phoenix_math import (
     BPS,
+    Filled,
     Match,
     adjusted_cost_of,
     base_lots_for_gross,
     book_after,
     buy,
+    buy_fill,
     is_expired,
     min_bid_budget,
     sell,
+    sell_fill,
     ticks_to_atom_price,
 )
 
+_KIND = "phoenix"
 SWAP_TAG = 0
 IOC_VARIANT = 2  # OrderPacket::{PostOnly, Limit, ImmediateOrCancel}
 SIDE_BID = 0
@@ -125,55 +132,57 @@ def at_clock(state: PhoenixState, slot: int, unix_timestamp: int | None) -> Phoe
 
 
 class PhoenixVenue:
-    """The Phoenix v1 program. Stateless: every method is a pure function of its inputs."""
+    """The Phoenix v1 program. Every method is a pure function of its inputs (the decoded
+    book memo only saves work: it never changes a result)."""
 
-    kind: ClassVar[str] = "phoenix"
+    kind: ClassVar[str] = _KIND
     program_id: Pubkey = PROGRAM_ID
+
+    def __init__(self) -> None:
+        # Decoded books by market and side, reused when an update leaves a side unchanged.
+        self._books = BookMemo()
 
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
         """None: decimals, lot sizes and both books live in the market account itself."""
         return ()
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> PhoenixState:
-        return decode_market(primary)
+        return decode_market(primary, self._books)
 
     # -- quoting -------------------------------------------------------------------------
 
-    def _quote(self, state: PhoenixState, mint_in: Pubkey, m: Match, exact_in: bool) -> Quote:
-        bls, qls = state.base_lot_size, state.quote_lot_size
-        fee = m.fee_lots * qls
-        if mint_in == state.mint_a:
-            amount_in, amount_out = m.base_lots * bls, m.quote_lots * qls
+    def _quote(
+        self, state: PhoenixState, mint_in: Pubkey, sold: bool, m: Filled, exact_in: bool
+    ) -> Quote:
+        base_lots, quote_lots, fee_lots, levels, _, _ = m
+        qls = state.quote_lot_size
+        fee = fee_lots * qls
+        if sold:
+            amount_in, amount_out = base_lots * state.base_lot_size, quote_lots * qls
             mint_out = state.mint_b
         else:
-            amount_in, amount_out = m.quote_lots * qls, m.base_lots * bls
+            amount_in, amount_out = quote_lots * qls, base_lots * state.base_lot_size
             mint_out = state.mint_a
         if fee > U64_MAX or amount_in > U64_MAX or amount_out > U64_MAX:
-            self._overflow(state, mint_in, m)
+            self._overflow(state, sold, m)
         if amount_out == 0:
             raise AmountOutOfRange(state.address, "the swap is too small to fill one lot")
+        # Positional: the hottest constructor on the quote path.
         return Quote(
-            venue=self.kind,
-            pool=state.address,
-            mint_in=mint_in,
-            mint_out=mint_out,
-            amount_in=amount_in,
-            amount_out=amount_out,
-            fee=fee,
-            exact_in=exact_in,
-            steps=m.levels,
+            _KIND, state.address, mint_in, mint_out, amount_in, amount_out, fee, exact_in, levels
         )
 
-    def _overflow(self, state: PhoenixState, mint_in: Pubkey, m: Match) -> None:
+    def _overflow(self, state: PhoenixState, sold: bool, m: Filled) -> None:
         """Raise for the first amount past u64, in the program's order (off the hot path)."""
+        base_lots, quote_lots, fee_lots = m[:3]
         bls, qls = state.base_lot_size, state.quote_lot_size
-        _atoms(state, m.fee_lots, qls, "fee")
-        if mint_in == state.mint_a:
-            _atoms(state, m.base_lots, bls, "base in")
-            _atoms(state, m.quote_lots, qls, "quote out")
+        _atoms(state, fee_lots, qls, "fee")
+        if sold:
+            _atoms(state, base_lots, bls, "base in")
+            _atoms(state, quote_lots, qls, "quote out")
         else:
-            _atoms(state, m.quote_lots, qls, "quote in")
-            _atoms(state, m.base_lots, bls, "base out")
+            _atoms(state, quote_lots, qls, "quote in")
+            _atoms(state, base_lots, bls, "base out")
 
     def _side_is_sell(self, state: PhoenixState, mint_in: Pubkey) -> bool:
         if mint_in == state.mint_a:
@@ -183,32 +192,42 @@ class PhoenixVenue:
         raise QuoteError(state.address, f"mint {mint_in} is not traded by this market")
 
     def quote_exact_in(self, state: PhoenixState, mint_in: Pubkey, amount_in: int) -> Quote:
-        _check_amount(state, amount_in, "amount in")
-        _check_active(state)
-        if self._side_is_sell(state, mint_in):
+        if not 0 < amount_in <= U64_MAX:
+            _check_amount(state, amount_in, "amount in")
+        if state.status != "Active":
+            _check_active(state)
+        if mint_in == state.mint_a:
             lots = amount_in // state.base_lot_size
             if lots == 0:
                 raise AmountOutOfRange(state.address, "amount in is less than one base lot")
-            return self._quote(state, mint_in, sell(state, lots), True)
+            return self._quote(state, mint_in, True, sell_fill(state, lots), True)
+        if mint_in != state.mint_b:
+            self._side_is_sell(state, mint_in)
         lots = amount_in // state.quote_lot_size
         if lots == 0:
             raise AmountOutOfRange(state.address, "amount in is less than one quote lot")
-        return self._quote(state, mint_in, buy(state, lots), True)
+        return self._quote(state, mint_in, False, buy_fill(state, lots), True)
 
     def quote_exact_out(self, state: PhoenixState, mint_in: Pubkey, amount_out: int) -> Quote:
-        _check_amount(state, amount_out, "amount out")
-        _check_active(state)
-        if self._side_is_sell(state, mint_in):
+        if not 0 < amount_out <= U64_MAX:
+            _check_amount(state, amount_out, "amount out")
+        if state.status != "Active":
+            _check_active(state)
+        if mint_in == state.mint_a:
             net = -(-amount_out // state.quote_lot_size)
-            if state.taker_fee_bps >= BPS:
+            bps = state.taker_fee_bps
+            if bps >= BPS:
                 raise InsufficientLiquidity(state.address, "a 100% taker fee leaves nothing")
             # Smallest gross g with g - ceil(g * bps / 10_000) >= net.
-            gross = -(-net * BPS // (BPS - state.taker_fee_bps))
+            gross = -(-net * BPS // (BPS - bps))
             lots = base_lots_for_gross(state, gross)
-            return self._quote(state, mint_in, sell(state, lots), False)
+            return self._quote(state, mint_in, True, sell_fill(state, lots), False)
+        if mint_in != state.mint_b:
+            self._side_is_sell(state, mint_in)
         lots = -(-amount_out // state.base_lot_size)
         cost = adjusted_cost_of(state, state.asks, lots)
-        return self._quote(state, mint_in, buy(state, min_bid_budget(cost, state)), False)
+        budget = min_bid_budget(cost, state)
+        return self._quote(state, mint_in, False, buy_fill(state, budget), False)
 
     def mid_price(self, state: PhoenixState) -> Fraction:
         """Mid of the best live bid and ask (one side alone if the other is empty)."""
@@ -223,6 +242,14 @@ class PhoenixVenue:
         if not best:
             raise InsufficientLiquidity(state.address, "both sides of the book are empty")
         return ticks_to_atom_price(state, sum(best)) / len(best)
+
+    def curve(self, state: PhoenixState, mint_in: Pubkey) -> LegCurve:
+        """`quote_exact_in` without its lot rounding, for the sizer (see phoenix_curve)."""
+        sell = is_sell(state, mint_in)
+        found = state.curves.get(sell)
+        if found is None:
+            found = state.curves[sell] = leg_curve(state, mint_in)
+        return found
 
     # -- execution -----------------------------------------------------------------------
 

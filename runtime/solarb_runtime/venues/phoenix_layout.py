@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import operator
 import struct
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.venues.base import DecodeError, PoolState
+from solarb_runtime.venues.curve import LegCurve
+
+if TYPE_CHECKING:
+    from solarb_runtime.venues.phoenix_math import BookSide
 
 PROGRAM_ID = Pubkey.from_string("PhoeNiXZ8ByJGLkxNfZRnkUfjvmuYqLR89jjFHGqdXY")
 # Static PDA of seeds [b"log"]; the program's event-logging CPI target.
@@ -113,6 +117,15 @@ class PhoenixState(PoolState):
     bids: tuple[PhoenixOrder, ...]
     asks: tuple[PhoenixOrder, ...]
     clock_unix_timestamp: int | None = None
+    # Per direction (True: selling base), built on first use: the side of the book the
+    # swap walks as prefix sums (phoenix_math.book_side) and the sizer's model.
+    sides: dict[bool, BookSide] = field(init=False, compare=False, repr=False)
+    curves: dict[bool, LegCurve] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        setattr_ = object.__setattr__  # frozen: derived fields are set here
+        setattr_(self, "sides", {})
+        setattr_(self, "curves", {})
 
 
 def market_len(bids_size: int, asks_size: int, num_seats: int) -> int:
@@ -126,8 +139,53 @@ def market_len(bids_size: int, asks_size: int, num_seats: int) -> int:
     )
 
 
+class BookMemo:
+    """The last book decoded per (market, side), with the bytes it was decoded from.
+
+    A market update usually rewrites one side of the book (and the header): the other
+    side's tree, header and allocated nodes, is byte-identical and its decoded orders are
+    reused. Only successful walks that stayed inside the allocated nodes are kept, so a hit
+    means the very bytes the walk would read again; a bad tree is never kept, and a changed
+    one misses. Bounded: the oldest entries go first.
+    """
+
+    __slots__ = ("_entries", "_limit")
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._entries: dict[tuple[Pubkey, bool], tuple[int, bytes, tuple[PhoenixOrder, ...]]] = {}
+        self._limit = limit
+
+    def get(
+        self, key: tuple[Pubkey, bool], capacity: int, region: bytes
+    ) -> tuple[PhoenixOrder, ...] | None:
+        found = self._entries.get(key)
+        if found is not None and found[0] == capacity and found[1] == region:
+            return found[2]
+        return None
+
+    def put(
+        self,
+        key: tuple[Pubkey, bool],
+        capacity: int,
+        region: bytes,
+        orders: tuple[PhoenixOrder, ...],
+    ) -> None:
+        entries = self._entries
+        entries.pop(key, None)
+        if len(entries) >= self._limit:
+            del entries[next(iter(entries))]
+        entries[key] = (capacity, region, orders)
+
+
 def _read_book(
-    data: bytes, offset: int, capacity: int, *, is_bid: bool, address: Pubkey, name: str
+    data: bytes,
+    offset: int,
+    capacity: int,
+    *,
+    is_bid: bool,
+    address: Pubkey,
+    name: str,
+    memo: BookMemo | None = None,
 ) -> tuple[PhoenixOrder, ...]:
     """In-order walk of one order tree; validates pointers, count and key order."""
     root, size, bump_index, _free_head = _TREE_HEADER.unpack_from(data, offset)
@@ -137,6 +195,13 @@ def _read_book(
         raise DecodeError(address, KIND, f"{name} tree root and size disagree")
     if size == 0:
         return ()
+    region = b""
+    if memo is not None:
+        # The tree header and nodes 1..bump_index - 1: all a walk inside them reads.
+        region = data[offset : offset + TREE_HEADER_LEN + ORDER_NODE_LEN * max(0, bump_index - 1)]
+        known = memo.get((address, is_bid), capacity, region)
+        if known is not None:
+            return known
     base = offset + TREE_HEADER_LEN - ORDER_NODE_LEN  # node i lives at base + i * 64
     unpack = _NODE.unpack_from
     new = tuple.__new__
@@ -145,12 +210,17 @@ def _read_book(
     stack: list[tuple[int, ...]] = []
     push, pop = stack.append, stack.pop
     pushes = size  # A valid tree pushes each node once; more means a cycle or a bad link.
+    # A walk that reads past the allocated nodes depends on more than `region`: not kept.
+    allocated = min(capacity, bump_index - 1)
+    beyond = False
     node = root
     while True:
         while node:
             pushes -= 1
-            if node > capacity or pushes < 0:
-                raise DecodeError(address, KIND, f"{name} tree has a bad node link")
+            if node > allocated or pushes < 0:
+                if node > capacity or pushes < 0:
+                    raise DecodeError(address, KIND, f"{name} tree has a bad node link")
+                beyond = True
             fields = unpack(data, base + node * ORDER_NODE_LEN)
             push(fields)
             node = fields[0]
@@ -162,7 +232,10 @@ def _read_book(
     if len(orders) != size:
         raise DecodeError(address, KIND, f"{name} tree reaches {len(orders)} of {size} orders")
     _check_sorted(address, name, orders, is_bid)
-    return tuple(orders)
+    book = tuple(orders)
+    if memo is not None and not beyond:
+        memo.put((address, is_bid), capacity, region, book)
+    return book
 
 
 def _check_sorted(
@@ -192,8 +265,26 @@ def check_book(
     _check_sorted(address, name, orders, is_bid)
 
 
-def decode_market(raw: RawAccount) -> PhoenixState:
-    """Decode a Phoenix market account; DecodeError names the reason on any bad input."""
+_KEYS: dict[bytes, Pubkey] = {}
+_KEYS_LIMIT = 8192
+
+
+def _key(raw: bytes) -> Pubkey:
+    """`Pubkey.from_bytes`, memoised: a market's header keys never change between updates."""
+    key = _KEYS.get(raw)
+    if key is None:
+        if len(_KEYS) >= _KEYS_LIMIT:
+            _KEYS.clear()
+        key = _KEYS[raw] = Pubkey.from_bytes(raw)
+    return key
+
+
+def decode_market(raw: RawAccount, memo: BookMemo | None = None) -> PhoenixState:
+    """Decode a Phoenix market account; DecodeError names the reason on any bad input.
+
+    With `memo`, a side whose tree bytes are those of the last decode of this market's
+    same side reuses that decode (the result is the same; only the work is saved).
+    """
     address = raw.pubkey
     if raw.owner != PROGRAM_ID:
         raise DecodeError(address, KIND, f"owner {raw.owner} is not the Phoenix program")
@@ -226,13 +317,17 @@ def decode_market(raw: RawAccount) -> PhoenixState:
         raise DecodeError(address, KIND, f"taker fee {fee_bps} bps exceeds 100%")
     bids_off = BOOKS_OFFSET
     asks_off = bids_off + TREE_HEADER_LEN + ORDER_NODE_LEN * sizes[0]
-    bids = _read_book(data, bids_off, sizes[0], is_bid=True, address=address, name="bids")
-    asks = _read_book(data, asks_off, sizes[1], is_bid=False, address=address, name="asks")
+    bids = _read_book(
+        data, bids_off, sizes[0], is_bid=True, address=address, name="bids", memo=memo
+    )
+    asks = _read_book(
+        data, asks_off, sizes[1], is_bid=False, address=address, name="asks", memo=memo
+    )
     return PhoenixState(
         venue="phoenix",
         address=address,
-        mint_a=Pubkey.from_bytes(h[7]),
-        mint_b=Pubkey.from_bytes(h[12]),
+        mint_a=_key(h[7]),
+        mint_b=_key(h[12]),
         decimals_a=h[5],
         decimals_b=h[10],
         slot=raw.slot,
@@ -240,17 +335,17 @@ def decode_market(raw: RawAccount) -> PhoenixState:
         bids_size=sizes[0],
         asks_size=sizes[1],
         num_seats=sizes[2],
-        base_vault=Pubkey.from_bytes(h[8]),
-        quote_vault=Pubkey.from_bytes(h[13]),
+        base_vault=_key(h[8]),
+        quote_vault=_key(h[13]),
         base_vault_bump=h[6],
         quote_vault_bump=h[11],
         base_lot_size=base_lot_size,
         quote_lot_size=quote_lot_size,
         tick_size_in_quote_atoms_per_base_unit=tick_atoms,
-        authority=Pubkey.from_bytes(h[16]),
-        fee_recipient=Pubkey.from_bytes(h[17]),
+        authority=_key(h[16]),
+        fee_recipient=_key(h[17]),
         market_sequence_number=h[18],
-        successor=Pubkey.from_bytes(h[19]),
+        successor=_key(h[19]),
         raw_base_units_per_base_unit=h[20],
         base_lots_per_base_unit=blpbu,
         tick_size_in_quote_lots_per_base_unit=tick_ql,

@@ -7,11 +7,19 @@ times `base_lots_per_base_unit` (the program's trick to keep a fill exact at lot
 
 The program runs with `overflow-checks = true`, so any u64 product or sum that overflows
 aborts the transaction; these functions raise AmountOutOfRange there instead.
+
+Quotes do not run the matching loop order by order: each state keeps, per side, prefix
+sums of its live orders (`BookSide`), and a fill that ends inside them is read off with a
+bisection, to the same result as the loop. Anything else (the book running out, an order
+worth more than u64, totals near u64::MAX) takes the loop itself.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from fractions import Fraction
+from itertools import accumulate, compress, islice
+from operator import itemgetter, mul, ne
 from typing import NamedTuple
 
 from solarb_runtime.domain.amounts import U64_MAX
@@ -40,6 +48,71 @@ class Match(NamedTuple):
     partial_lots: int | None
 
 
+class BookSide(NamedTuple):
+    """One side of the book as a swap walks it, precomputed once per state and side.
+
+    Live orders only (tombstones and orders expired at the state's clock left out), in
+    matching priority, up to the first order whose value overflows u64 (`overflow`: the
+    program aborts on reaching it). Live order k is `book[raw[k]]`, `levels[k]` the price
+    levels up to and including it; `cum_lots[k]`/`cum_adjusted[k]` are the base lots and
+    adjusted quote lots of the live orders before k; `starts` the k where a level begins.
+    `exact`: a fill inside the prefix sums is answered from them exactly as the matching
+    loop would (totals below u64::MAX, no zero price); otherwise fills walk the book.
+    """
+
+    raw: list[int]
+    per_lot: list[int]
+    lots: list[int]
+    levels: list[int]
+    cum_lots: list[int]
+    cum_adjusted: list[int]
+    starts: list[int]
+    overflow: bool
+    exact: bool
+
+
+_LOTS = itemgetter(3)
+
+
+def book_side(state: PhoenixState, sell: bool) -> BookSide:
+    """The side a sell (bids) or a buy (asks) walks, built on first use and kept on `state`."""
+    side = state.sides.get(sell)
+    if side is None:
+        side = state.sides[sell] = _build_side(state, sell)
+    return side
+
+
+def _build_side(state: PhoenixState, sell: bool) -> BookSide:
+    book = state.bids if sell else state.asks
+    tick = state.tick_size_in_quote_lots_per_base_unit
+    slot = state.slot
+    now = state.clock_unix_timestamp
+    # C-level passes where possible: every account update decodes a fresh state.
+    raw = [
+        i
+        for i, (_, _, _, lots, valid_slot, valid_time) in enumerate(book)
+        if lots
+        and not (valid_slot and valid_slot < slot)
+        and not (valid_time and (now is None or valid_time < now))
+    ]
+    live = book if len(raw) == len(book) else [book[i] for i in raw]
+    prices = [order[0] for order in live]
+    lots = list(map(_LOTS, live))
+    per_lot = [price * tick for price in prices]
+    values = list(map(mul, per_lot, lots))
+    overflow = bool(values) and max(values) > U64_MAX
+    if overflow:
+        end = next(k for k, value in enumerate(values) if value > U64_MAX)
+        del raw[end:], prices[end:], lots[end:], per_lot[end:], values[end:]
+    new_level = list(map(ne, prices, islice(prices, 1, None)))
+    levels = list(accumulate(new_level, initial=1)) if prices else []
+    starts = [0, *compress(range(1, len(prices)), new_level)] if prices else []
+    cum_lots = list(accumulate(lots, initial=0))
+    cum_adjusted = list(accumulate(values, initial=0))
+    exact = cum_lots[-1] < U64_MAX and cum_adjusted[-1] < U64_MAX and 0 not in prices
+    return BookSide(raw, per_lot, lots, levels, cum_lots, cum_adjusted, starts, overflow, exact)
+
+
 def book_after(book: tuple[PhoenixOrder, ...], m: Match) -> tuple[PhoenixOrder, ...]:
     """The side `m` was matched against, after the match."""
     if m.partial_lots is None:
@@ -50,25 +123,6 @@ def book_after(book: tuple[PhoenixOrder, ...], m: Match) -> tuple[PhoenixOrder, 
 def compute_fee(adjusted_quote_lots: int, taker_fee_bps: int) -> int:
     """The program's `compute_fee`: ceil(size * bps / 10_000), in adjusted quote lots."""
     return (adjusted_quote_lots * taker_fee_bps + BPS - 1) // BPS
-
-
-def fee_in_quote_lots(matched_adjusted: int, state: PhoenixState) -> int:
-    """Taker fee on a fill: compute_fee rounded up to a whole quote lot."""
-    b = state.base_lots_per_base_unit
-    fee = compute_fee(matched_adjusted, state.taker_fee_bps)
-    if fee + b - 1 > U64_MAX:
-        raise AmountOutOfRange(state.address, "fee rounding overflows u64")
-    return (fee + b - 1) // b
-
-
-def bid_adjusted_budget(quote_lots: int, state: PhoenixState) -> int:
-    """Adjusted quote lots a buy may match: budget / (1 + fee) as the program computes it."""
-    adjusted = quote_lots * state.base_lots_per_base_unit
-    if adjusted > U64_MAX:
-        raise AmountOutOfRange(state.address, "quote lot budget overflows u64")
-    # The program divides by u64::MAX * (1 + fee) for precision, then downcasts.
-    fee_adjustment = compute_fee(U64_MAX, state.taker_fee_bps) + U64_MAX
-    return min(adjusted * U64_MAX // fee_adjustment, U64_MAX)
 
 
 def min_bid_budget(matched_adjusted: int, state: PhoenixState) -> int:
@@ -147,30 +201,110 @@ def match(
     return matched_base, matched_adjusted, levels, index, None
 
 
-def buy(state: PhoenixState, quote_lot_budget: int) -> Match:
-    """IOC bid with `num_quote_lots = quote_lot_budget`: walk the asks."""
-    budget = bid_adjusted_budget(quote_lot_budget, state)
-    base, adjusted, levels, index, partial = match(state, state.asks, U64_MAX, budget)
-    fee = fee_in_quote_lots(adjusted, state)
+Filled = tuple[int, int, int, int, int, int | None]
+_FEE_ADJUSTMENTS: dict[int, int] = {}
+
+
+def buy_fill(state: PhoenixState, quote_lot_budget: int) -> Filled:
+    """`buy` as a plain tuple in `Match`'s field order (the quote path builds no Match).
+
+    The matching loop is answered from the side's prefix sums when the budget ends inside
+    them: whole orders while they fit, then whole lots of the first that does not.
+    """
+    bps = state.taker_fee_bps
     b = state.base_lots_per_base_unit
+    adjusted_budget = quote_lot_budget * b
+    if adjusted_budget > U64_MAX:
+        raise AmountOutOfRange(state.address, "quote lot budget overflows u64")
+    # The program divides by u64::MAX * (1 + fee) for precision, then downcasts.
+    fee_adjustment = _FEE_ADJUSTMENTS.get(bps)
+    if fee_adjustment is None:
+        fee_adjustment = compute_fee(U64_MAX, bps) + U64_MAX
+        if bps <= BPS:  # bounded: one entry per possible fee
+            _FEE_ADJUSTMENTS[bps] = fee_adjustment
+    budget = adjusted_budget * U64_MAX // fee_adjustment
+    budget = min(budget, U64_MAX)
+    side = state.sides.get(False) or book_side(state, False)
+    cum_adjusted = side.cum_adjusted
+    if side.exact and 0 < budget <= cum_adjusted[-1]:
+        j = bisect_right(cum_adjusted, budget) - 1
+        adjusted = cum_adjusted[j]
+        base = side.cum_lots[j]
+        if adjusted == budget:  # orders before j taken whole; the budget ends with them
+            levels, index, partial = side.levels[j - 1], side.raw[j - 1] + 1, None
+        else:
+            per_lot = side.per_lot[j]
+            filled = (budget - adjusted) // per_lot
+            index = side.raw[j]
+            if filled:
+                base += filled
+                adjusted += filled * per_lot
+                levels, partial = side.levels[j], side.lots[j] - filled
+            else:  # not one lot of order j: the program stops in front of it
+                levels, partial = side.levels[j - 1] if j else 0, None
+    else:
+        base, adjusted, levels, index, partial = match(state, state.asks, U64_MAX, budget)
+    fee = (adjusted * bps + BPS - 1) // BPS
+    if fee + b - 1 > U64_MAX:
+        raise AmountOutOfRange(state.address, "fee rounding overflows u64")
+    fee = (fee + b - 1) // b
     if adjusted + b - 1 > U64_MAX:
         raise AmountOutOfRange(state.address, "matched quote rounding overflows u64")
     quote = -(-adjusted // b) + fee  # round_adjusted_quote_lots_up, then the fee on top
-    return Match(base, quote, fee, levels, index, partial)
+    return base, quote, fee, levels, index, partial
+
+
+def sell_fill(state: PhoenixState, base_lot_budget: int) -> Filled:
+    """`sell` as a plain tuple in `Match`'s field order (the quote path builds no Match).
+
+    From the prefix sums when the budget ends inside them, as in `buy_fill`.
+    """
+    side = state.sides.get(True) or book_side(state, True)
+    cum_lots = side.cum_lots
+    base = base_lot_budget
+    if side.exact and 0 < base <= cum_lots[-1]:
+        j = bisect_right(cum_lots, base) - 1
+        before = cum_lots[j]
+        adjusted = side.cum_adjusted[j]
+        if before == base:  # orders before j taken whole; the budget ends with them
+            levels, index, partial = side.levels[j - 1], side.raw[j - 1] + 1, None
+        else:
+            filled = base - before
+            adjusted += filled * side.per_lot[j]
+            levels, index, partial = side.levels[j], side.raw[j], side.lots[j] - filled
+    else:
+        base, adjusted, levels, index, partial = match(state, state.bids, base, U64_MAX)
+    b = state.base_lots_per_base_unit
+    fee = (adjusted * state.taker_fee_bps + BPS - 1) // BPS
+    if fee + b - 1 > U64_MAX:
+        raise AmountOutOfRange(state.address, "fee rounding overflows u64")
+    fee = (fee + b - 1) // b
+    gross = adjusted // b
+    if fee > gross:
+        raise QuoteError(state.address, "fee exceeds the matched quote lots")
+    return base, gross - fee, fee, levels, index, partial
+
+
+def buy(state: PhoenixState, quote_lot_budget: int) -> Match:
+    """IOC bid with `num_quote_lots = quote_lot_budget`: walk the asks."""
+    return Match._make(buy_fill(state, quote_lot_budget))
 
 
 def sell(state: PhoenixState, base_lot_budget: int) -> Match:
     """IOC ask with `num_base_lots = base_lot_budget`: walk the bids."""
-    base, adjusted, levels, index, partial = match(state, state.bids, base_lot_budget, U64_MAX)
-    fee = fee_in_quote_lots(adjusted, state)
-    gross = adjusted // state.base_lots_per_base_unit
-    if fee > gross:
-        raise QuoteError(state.address, "fee exceeds the matched quote lots")
-    return Match(base, gross - fee, fee, levels, index, partial)
+    return Match._make(sell_fill(state, base_lot_budget))
 
 
 def adjusted_cost_of(state: PhoenixState, book: tuple[PhoenixOrder, ...], base_lots: int) -> int:
     """Adjusted quote lots to take `base_lots` from `book` in priority order (live orders)."""
+    if book is state.asks or book is state.bids:
+        side = book_side(state, book is state.bids)
+        before = side.cum_lots
+        if side.exact and 0 <= base_lots <= before[-1]:
+            j = bisect_right(before, base_lots) - 1
+            extra = base_lots - before[j]
+            adjusted = side.cum_adjusted[j]
+            return adjusted + extra * side.per_lot[j] if extra else adjusted
     tick = state.tick_size_in_quote_lots_per_base_unit
     remaining = base_lots
     cost = 0
@@ -189,8 +323,14 @@ def adjusted_cost_of(state: PhoenixState, book: tuple[PhoenixOrder, ...], base_l
 
 def base_lots_for_gross(state: PhoenixState, gross_quote_lots: int) -> int:
     """Fewest base lots to sell into the bids so the matched quote reaches `gross_quote_lots`."""
-    tick = state.tick_size_in_quote_lots_per_base_unit
     needed = gross_quote_lots * state.base_lots_per_base_unit  # in adjusted quote lots
+    side = book_side(state, True)
+    before = side.cum_adjusted
+    if side.exact and 0 < needed <= before[-1]:
+        # The first order whose end reaches `needed`, then whole lots of it, rounded up.
+        j = bisect_left(before, needed) - 1
+        return side.cum_lots[j] - (before[j] - needed) // side.per_lot[j]
+    tick = state.tick_size_in_quote_lots_per_base_unit
     lots = 0
     for order in state.bids:
         if needed <= 0:

@@ -3,7 +3,10 @@
 A pool quote needs five accounts besides the `PoolState`: its `AmmConfig` (fee rates), the
 two vaults (balances) and the two mints (Token-2022 transfer fees). Reserves are vault
 balances net of the protocol, fund and creator fees the pool has accrued but not paid out.
-Quotes follow `swap_base_input` / `swap_base_output` atom for atom (see raydium_cpmm_math).
+Quotes follow `swap_base_input` / `swap_base_output` atom for atom (see raydium_cpmm_math):
+an inlined hot path over per-state `FastPath`s, and the full path for every refusal and
+the rarer shapes, which tests hold equal. `curve` is the sizer's rounding-free model
+(raydium_cpmm_curve).
 
 Not modelled: the unix-time `open_time` gate needs a clock the venue contract does not
 carry, so quotes take an optional `now`; without it a not-yet-open pool still quotes.
@@ -22,28 +25,30 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import U8_MAX, U64_MAX
-from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
+from solarb_runtime.domain.keys import TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import (
     AmountOutOfRange,
-    DecodeError,
     InsufficientLiquidity,
     PoolState,
     Quote,
     QuoteError,
     UnsupportedPool,
 )
+from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.raydium_cpmm_curve import leg_curve
 from solarb_runtime.venues.raydium_cpmm_layout import (
     CPMM_AUTHORITY,
     CPMM_PROGRAM,
+    MEMO_SIZE,
+    STATUS_SWAP_DISABLED,
     SWAP_BASE_INPUT_DISCRIMINATOR,
     SWAP_BASE_OUTPUT_DISCRIMINATOR,
     CpmmConfig,
+    CpmmDecoder,
     CpmmPool,
     CreatorFeeOn,
     JsonReader,
     TransferFeeSchedule,
-    decode_config,
-    decode_pool,
     encode_config,
     encode_pool,
     record_to_json,
@@ -59,34 +64,29 @@ from solarb_runtime.venues.raydium_cpmm_math import (
     SWAP_OUTPUT,
     SWAP_PROTOCOL_FEE,
     SWAP_TRADE_FEE,
+    FastPath,
     FeeRates,
     SwapPath,
     SwapRefused,
+    fast_path,
     fill_exact_in,
     fill_exact_out,
 )
 from solarb_runtime.venues.token import (
-    EXT_TRANSFER_FEE_CONFIG,
-    EXT_TRANSFER_HOOK,
     ONE_IN_BASIS_POINTS,
     TransferFee,
-    decode_mint,
-    decode_token_account,
     encode_mint,
     encode_token_account,
     epoch_of_slot,
 )
 
 KIND = "raydium-cpmm"
-# Token-2022 extensions that make a transfer fail or need accounts the swap does not pass.
-_EXT_NON_TRANSFERABLE = 9
-_EXT_PAUSABLE = 26
-_REFUSED_EXTENSIONS = {
-    EXT_TRANSFER_HOOK: "transfer hook",
-    _EXT_NON_TRANSFERABLE: "non-transferable",
-    _EXT_PAUSABLE: "pausable",
-}
 _SWAP_DATA = struct.Struct("<8sQQ")
+_D = FEE_RATE_DENOMINATOR
+_D1 = FEE_RATE_DENOMINATOR - 1
+_BPS = ONE_IN_BASIS_POINTS
+_BPS1 = ONE_IN_BASIS_POINTS - 1
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,53 +108,77 @@ class CpmmState(PoolState):
     path_a_to_b: SwapPath = field(init=False, compare=False, repr=False)
     path_b_to_a: SwapPath = field(init=False, compare=False, repr=False)
     halt: tuple[type[QuoteError], str] | None = field(init=False, compare=False, repr=False)
+    fast_a_to_b: FastPath | None = field(init=False, compare=False, repr=False)
+    fast_b_to_a: FastPath | None = field(init=False, compare=False, repr=False)
+    # The sizer's model per direction (True: a to b), built on first use: states are frozen.
+    curves: dict[bool, LegCurve] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Runs on every decode: NamedTuples are built with tuple.__new__ (their Python-level
+        # __new__ costs as much again) and the rare cases are kept behind cheap tests.
         pool, config = self.pool, self.config
-        epoch = epoch_of_slot(self.slot)
         fees_a = pool.protocol_fees_token_0 + pool.fund_fees_token_0 + pool.creator_fees_token_0
         fees_b = pool.protocol_fees_token_1 + pool.fund_fees_token_1 + pool.creator_fees_token_1
-        reserve_a = self.vault_amount_a - fees_a
-        reserve_b = self.vault_amount_b - fees_b
+        vault_a, vault_b = self.vault_amount_a, self.vault_amount_b
+        reserve_a = vault_a - fees_a
+        reserve_b = vault_b - fees_b
         mode = pool.creator_fee_on
-        rates = FeeRates(
-            config.trade_fee_rate,
-            config.creator_fee_rate if pool.enable_creator_fee else 0,
-            config.protocol_fee_rate,
-            config.fund_fee_rate,
+        rates = _new_tuple(
+            FeeRates,
+            (
+                config.trade_fee_rate,
+                config.creator_fee_rate if pool.enable_creator_fee else 0,
+                config.protocol_fee_rate,
+                config.fund_fee_rate,
+            ),
         )
-        fee_a = _fee_in_force(self.transfer_fees_a, epoch)
-        fee_b = _fee_in_force(self.transfer_fees_b, epoch)
-        setattr_ = object.__setattr__  # frozen: derived fields are set once, here
-        setattr_(self, "reserve_a", reserve_a)
-        setattr_(self, "reserve_b", reserve_b)
-        setattr_(
-            self,
-            "path_a_to_b",
-            SwapPath(
+        fee_a = fee_b = None
+        if self.transfer_fees_a is not None or self.transfer_fees_b is not None:
+            epoch = epoch_of_slot(self.slot)
+            fee_a = _fee_in_force(self.transfer_fees_a, epoch)
+            fee_b = _fee_in_force(self.transfer_fees_b, epoch)
+        a_to_b = _new_tuple(
+            SwapPath,
+            (
                 reserve_a,
                 reserve_b,
                 rates,
                 mode is not CreatorFeeOn.ONLY_TOKEN_1,
                 fee_a,
                 fee_b,
-                self.vault_amount_a,
+                vault_a,
             ),
         )
-        setattr_(
-            self,
-            "path_b_to_a",
-            SwapPath(
+        b_to_a = _new_tuple(
+            SwapPath,
+            (
                 reserve_b,
                 reserve_a,
                 rates,
                 mode is not CreatorFeeOn.ONLY_TOKEN_0,
                 fee_b,
                 fee_a,
-                self.vault_amount_b,
+                vault_b,
             ),
         )
-        setattr_(self, "halt", _halt(pool, fees_a, fees_b, reserve_a, reserve_b))
+        halt = None
+        if (
+            pool.status & STATUS_SWAP_DISABLED
+            or reserve_a <= 0
+            or reserve_b <= 0
+            or fees_a > U64_MAX
+            or fees_b > U64_MAX
+        ):
+            halt = _halt(pool, fees_a, fees_b, reserve_a, reserve_b)
+        setattr_ = object.__setattr__  # frozen: derived fields are set once, here
+        setattr_(self, "reserve_a", reserve_a)
+        setattr_(self, "reserve_b", reserve_b)
+        setattr_(self, "path_a_to_b", a_to_b)
+        setattr_(self, "path_b_to_a", b_to_a)
+        setattr_(self, "halt", halt)
+        setattr_(self, "fast_a_to_b", None if halt else fast_path(a_to_b, self.mint_b))
+        setattr_(self, "fast_b_to_a", None if halt else fast_path(b_to_a, self.mint_a))
+        setattr_(self, "curves", {})
 
 
 def _fee_in_force(schedule: TransferFeeSchedule | None, epoch: int) -> TransferFee | None:
@@ -200,8 +224,11 @@ class RaydiumCpmmVenue:
 
     # ---- decoding -----------------------------------------------------------------------
 
+    def __init__(self, memo_size: int = MEMO_SIZE) -> None:
+        self._decoder = CpmmDecoder(memo_size)
+
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
-        pool = decode_pool(primary)
+        pool = self._decoder.pool(primary)
         return (
             pool.amm_config,
             pool.token_0_vault,
@@ -211,18 +238,9 @@ class RaydiumCpmmVenue:
         )
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> CpmmState:
-        pool = decode_pool(primary)
-        config_raw = _dep(deps, pool.amm_config, "raydium-cpmm AmmConfig")
-        config = decode_config(config_raw)
-        _check_rates(primary.pubkey, config)
-        vault_a_raw = _dep(deps, pool.token_0_vault, "token account")
-        vault_b_raw = _dep(deps, pool.token_1_vault, "token account")
-        mint_a_raw = _dep(deps, pool.token_0_mint, "mint")
-        mint_b_raw = _dep(deps, pool.token_1_mint, "mint")
-        amount_a, decimals_a, fees_a = _side(primary.pubkey, vault_a_raw, mint_a_raw, pool, 0)
-        amount_b, decimals_b, fees_b = _side(primary.pubkey, vault_b_raw, mint_b_raw, pool, 1)
-        accounts = (primary, config_raw, vault_a_raw, vault_b_raw, mint_a_raw, mint_b_raw)
-        slot = max(a.slot for a in accounts)
+        pool, config, side_a, side_b, slot = self._decoder.accounts(primary, deps)
+        amount_a, decimals_a, fees_a = side_a
+        amount_b, decimals_b, fees_b = side_b
         return CpmmState(
             venue=KIND,
             address=primary.pubkey,
@@ -244,6 +262,38 @@ class RaydiumCpmmVenue:
     def quote_exact_in(
         self, state: CpmmState, mint_in: Pubkey, amount_in: int, *, now: int | None = None
     ) -> Quote:
+        # The hot path: `fill_exact_in` inlined over the state's flattened direction, only
+        # the quote's numbers (no protocol/fund split). Anything the program would refuse
+        # falls through to the full path below, which raises the precise error.
+        if now is None and 0 < amount_in <= U64_MAX:
+            if mint_in is state.mint_a or mint_in == state.mint_a:
+                fast = state.fast_a_to_b
+            elif mint_in is state.mint_b or mint_in == state.mint_b:
+                fast = state.fast_b_to_a
+            else:
+                fast = None
+            if fast is not None:
+                mint_out, r_in, r_out, rate, creator_out, bps_in, max_in, bps_out, max_out, room = (
+                    fast[:10]
+                )
+                arriving = amount_in
+                if bps_in:
+                    transfer_fee = (amount_in * bps_in + _BPS1) // _BPS
+                    arriving -= max_in if transfer_fee > max_in else transfer_fee
+                fee = (arriving * rate + _D1) // _D
+                less = arriving - fee
+                out = less * r_out // (r_in + less)
+                if creator_out:
+                    out -= (out * creator_out + _D1) // _D
+                if bps_out:
+                    transfer_fee = (out * bps_out + _BPS1) // _BPS
+                    out -= max_out if transfer_fee > max_out else transfer_fee
+                if arriving > 0 and out > 0 and arriving <= room:
+                    # tuple.__new__ skips NamedTuple's Python-level __new__ (a third of a quote).
+                    return _new_tuple(
+                        Quote,
+                        (KIND, state.address, mint_in, mint_out, amount_in, out, fee, True, 0),
+                    )
         path, mint_out = _direction(state, mint_in, now)
         try:
             _, amount_out, swap = fill_exact_in(amount_in, path)
@@ -255,6 +305,41 @@ class RaydiumCpmmVenue:
     def quote_exact_out(
         self, state: CpmmState, mint_in: Pubkey, amount_out: int, *, now: int | None = None
     ) -> Quote:
+        # The hot path for pools without transfer fees: `fill_exact_out` inlined (see
+        # quote_exact_in); refusals and Token-2022 pools take the full path.
+        if now is None and 0 < amount_out <= U64_MAX:
+            if mint_in is state.mint_a or mint_in == state.mint_a:
+                fast = state.fast_a_to_b
+            elif mint_in is state.mint_b or mint_in == state.mint_b:
+                fast = state.fast_b_to_a
+            else:
+                fast = None
+            if fast is not None and fast[10]:
+                mint_out, r_in, r_out, _, creator_out = fast[:5]
+                room, _, keep, keep_creator = fast[9:]
+                leaving = amount_out
+                if creator_out:
+                    # `pre_fee_amount`: the creator's cut grossed up on the output.
+                    leaving = (amount_out * _D + keep_creator - 1) // keep_creator
+                if leaving < r_out:
+                    rest = r_out - leaving
+                    swapped = (r_in * leaving + rest - 1) // rest
+                    with_fee = (swapped * _D + keep - 1) // keep
+                    if with_fee <= room:  # within u64 and the input vault's room
+                        return _new_tuple(
+                            Quote,
+                            (
+                                KIND,
+                                state.address,
+                                mint_in,
+                                mint_out,
+                                with_fee,
+                                amount_out,
+                                with_fee - swapped,
+                                False,
+                                0,
+                            ),
+                        )
         path, mint_out = _direction(state, mint_in, now)
         try:
             amount_in, _, swap = fill_exact_out(amount_out, path)
@@ -267,6 +352,10 @@ class RaydiumCpmmVenue:
         if state.reserve_a <= 0 or state.reserve_b <= 0:
             raise InsufficientLiquidity(state.address, "pool holds no liquidity")
         return Fraction(state.reserve_b, state.reserve_a)
+
+    def curve(self, state: CpmmState, mint_in: Pubkey) -> LegCurve:
+        """`quote_exact_in` without its rounding, for the sizer (see raydium_cpmm_curve)."""
+        return leg_curve(state, mint_in)
 
     # ---- state transitions and encoding --------------------------------------------------
 
@@ -489,62 +578,6 @@ def _refusal(state: CpmmState, exc: SwapRefused) -> QuoteError:
     if exc.cause == REFUSED_LIQUIDITY:
         return InsufficientLiquidity(state.address, exc.reason)
     return QuoteError(state.address, exc.reason)
-
-
-# ---- decoding helpers ---------------------------------------------------------------------
-
-
-def _dep(deps: Mapping[Pubkey, RawAccount], key: Pubkey, kind: str) -> RawAccount:
-    raw = deps.get(key)
-    if raw is None:
-        raise DecodeError(key, kind, "account was not supplied")
-    return raw
-
-
-def _check_rates(pool: Pubkey, config: CpmmConfig) -> None:
-    # The program's admin instructions keep rates in these bounds; a config outside them
-    # is not one the program wrote, and its overflow behaviour is not modelled.
-    if config.trade_fee_rate + config.creator_fee_rate >= FEE_RATE_DENOMINATOR:
-        raise UnsupportedPool(pool, "trade + creator fee rate is not below 1e6")
-    if config.protocol_fee_rate + config.fund_fee_rate > FEE_RATE_DENOMINATOR:
-        raise UnsupportedPool(pool, "protocol + fund fee rate exceeds 1e6")
-
-
-def _side(
-    pool_key: Pubkey, vault_raw: RawAccount, mint_raw: RawAccount, pool: CpmmPool, index: int
-) -> tuple[int, int, TransferFeeSchedule | None]:
-    """Token `index` (0/1) of the pool: (vault amount, decimals, transfer-fee schedule)."""
-    if index == 0:
-        mint_key, token_program = pool.token_0_mint, pool.token_0_program
-        pool_decimals = pool.mint_0_decimals
-    else:
-        mint_key, token_program = pool.token_1_mint, pool.token_1_program
-        pool_decimals = pool.mint_1_decimals
-    if token_program not in (SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM):
-        raise DecodeError(
-            pool_key, "raydium-cpmm PoolState", f"{token_program} is no token program"
-        )
-    vault = decode_token_account(vault_raw)
-    if vault.mint != mint_key:
-        raise DecodeError(vault_raw.pubkey, "token account", f"holds {vault.mint}, not {mint_key}")
-    if vault.token_program != token_program:
-        raise DecodeError(vault_raw.pubkey, "token account", f"is not owned by {token_program}")
-    mint = decode_mint(mint_raw)
-    if mint.token_program != token_program:
-        raise DecodeError(mint_raw.pubkey, "mint", f"is not owned by {token_program}")
-    if mint.decimals != pool_decimals:
-        raise DecodeError(
-            mint_raw.pubkey, "mint", f"{mint.decimals} decimals, the pool says {pool_decimals}"
-        )
-    for ext, name in _REFUSED_EXTENSIONS.items():
-        if ext in mint.extensions:
-            raise UnsupportedPool(pool_key, f"mint {mint_key} has the {name} extension")
-    schedule: TransferFeeSchedule | None = None
-    if EXT_TRANSFER_FEE_CONFIG in mint.extensions:
-        schedule = (mint.older_fee, mint.newer_fee)
-        if max(mint.older_fee.basis_points, mint.newer_fee.basis_points) > ONE_IN_BASIS_POINTS:
-            raise UnsupportedPool(pool_key, f"mint {mint_key} transfer fee exceeds 100%")
-    return vault.amount, mint.decimals, schedule
 
 
 VENUE = RAYDIUM_CPMM

@@ -2,24 +2,35 @@
 
 Offsets follow the program's own structs: `PoolState` is a packed zero-copy Anchor account
 (637 bytes), `AmmConfig` a Borsh Anchor account (236 bytes). Both start with the Anchor
-discriminator sha256("account:<Name>")[:8].
+discriminator sha256("account:<Name>")[:8]. `CpmmDecoder` decodes and checks a pool's six
+accounts together, remembering the bytes it has decoded (`BytesMemo`) so that a re-decode
+after one account changed decodes only that one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, NoReturn, TypeVar
 
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import U8_MAX, U16_MAX, U64_MAX
-from solarb_runtime.venues.base import DecodeError
-from solarb_runtime.venues.token import ONE_IN_BASIS_POINTS, TransferFee
+from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
+from solarb_runtime.venues.base import DecodeError, UnsupportedPool
+from solarb_runtime.venues.raydium_cpmm_math import FEE_RATE_DENOMINATOR
+from solarb_runtime.venues.token import (
+    EXT_TRANSFER_FEE_CONFIG,
+    EXT_TRANSFER_HOOK,
+    ONE_IN_BASIS_POINTS,
+    TransferFee,
+    decode_mint,
+    decode_token_account,
+)
 
 CPMM_PROGRAM = Pubkey.from_string("CPMMoo8L3F4NbTegBCKVNunggL7H1ZpdTHKxQB5qKP1C")
 AUTH_SEED = b"vault_and_lp_mint_auth_seed"
@@ -49,6 +60,13 @@ STATUS_SWAP_DISABLED = 4
 # discriminator, 10 keys, 5 u8, 7 u64, creator_fee_on u8, enable_creator_fee u8, 6 pad, 2 u64;
 # the trailing [u64; 28] padding is not read.
 _POOL = struct.Struct("<8s" + "32s" * 10 + "BBBBB" + "QQQQQQQ" + "BB6x" + "QQ")
+# The pool's fee counters and supply (7 u64 after the keys and u8s; 2 u64 after the flags):
+# what a swap or deposit changes. `CpmmDecoder` decodes the rest once per distinct value.
+_POOL_COUNTERS = struct.Struct("<7Q")
+_POOL_CREATOR_FEES = struct.Struct("<QQ")
+_POOL_COUNTERS_AT = 8 + 10 * 32 + 5
+_POOL_FLAGS_AT = _POOL_COUNTERS_AT + _POOL_COUNTERS.size
+_POOL_CREATOR_FEES_AT = _POOL_FLAGS_AT + 8
 # discriminator, bump, disable_create_pool, index, 4 u64 rates/fees, 2 keys, creator_fee_rate.
 _CONFIG = struct.Struct("<8sBBHQQQQ32s32sQ")
 
@@ -101,6 +119,10 @@ class CpmmPool:
         return not self.status & STATUS_SWAP_DISABLED
 
 
+# CpmmPool from its fields in order (the hot decode paths build it positionally).
+_make_pool: Callable[..., CpmmPool] = CpmmPool
+
+
 @dataclass(frozen=True, slots=True)
 class CpmmConfig:
     """The decoded `AmmConfig` account; rates are in millionths (FEE_RATE_DENOMINATOR)."""
@@ -141,34 +163,15 @@ def decode_pool(raw: RawAccount) -> CpmmPool:
     fee_on_code = f[23]
     if fee_on_code >= len(_CREATOR_FEE_ON):
         raise DecodeError(raw.pubkey, kind, f"creator_fee_on {fee_on_code} is not a fee mode")
-    k = Pubkey.from_bytes
-    return CpmmPool(
-        amm_config=k(f[1]),
-        pool_creator=k(f[2]),
-        token_0_vault=k(f[3]),
-        token_1_vault=k(f[4]),
-        lp_mint=k(f[5]),
-        token_0_mint=k(f[6]),
-        token_1_mint=k(f[7]),
-        token_0_program=k(f[8]),
-        token_1_program=k(f[9]),
-        observation_key=k(f[10]),
-        auth_bump=f[11],
-        status=f[12],
-        lp_mint_decimals=f[13],
-        mint_0_decimals=f[14],
-        mint_1_decimals=f[15],
-        lp_supply=f[16],
-        protocol_fees_token_0=f[17],
-        protocol_fees_token_1=f[18],
-        fund_fees_token_0=f[19],
-        fund_fees_token_1=f[20],
-        open_time=f[21],
-        recent_epoch=f[22],
-        creator_fee_on=_CREATOR_FEE_ON[fee_on_code],
-        enable_creator_fee=_bool(f[24], raw, kind, "enable_creator_fee"),
-        creator_fees_token_0=f[25],
-        creator_fees_token_1=f[26],
+    # Positional, in CpmmPool's field order: keywords cost a fifth of a decode, which
+    # runs on every update of a pool account.
+    return _make_pool(
+        *map(Pubkey.from_bytes, f[1:11]),  # the ten keys
+        *f[11:23],  # five u8, seven u64
+        _CREATOR_FEE_ON[fee_on_code],
+        _bool(f[24], raw, kind, "enable_creator_fee"),
+        f[25],
+        f[26],
     )
 
 
@@ -261,6 +264,48 @@ def encode_config(config: CpmmConfig) -> bytes:
         config.creator_fee_rate,
     )
     return head + bytes(CONFIG_LEN - _CONFIG.size)
+
+
+# ---- memo -------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class BytesMemo(Generic[T]):
+    """Decoded accounts keyed by their raw bytes: two generations of at most `size` each.
+
+    A pool's state is re-decoded whenever any of its accounts changes, mostly from bytes
+    decoded before. A hit is one dict lookup: `bytes` caches its hash, and a feed hands
+    over the same object for an unchanged account. Callers put only successful decodes,
+    so bytes that fail always decode again and raise. When the young generation fills it
+    becomes the old one (dropping the previous old): recently used entries survive,
+    with no per-hit bookkeeping.
+    """
+
+    __slots__ = ("_old", "_size", "_young")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._young: dict[bytes, T] = {}
+        self._old: dict[bytes, T] = {}
+
+    def get(self, data: bytes) -> T | None:
+        value = self._young.get(data)
+        if value is None:
+            value = self._old.get(data)
+            if value is not None:
+                self.put(data, value)
+        return value
+
+    def put(self, data: bytes, value: T) -> None:
+        young = self._young
+        if len(young) >= self._size:
+            self._old = young
+            self._young = young = {}
+        young[data] = value
+
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
 
 
 # ---- JSON -------------------------------------------------------------------------
@@ -382,3 +427,199 @@ class JsonReader:
                 )
             )
         return pair[0], pair[1]
+
+
+# ---- a pool's accounts, memoised ------------------------------------------------------
+
+MEMO_SIZE = 4_096  # decoded accounts per kind and generation (see BytesMemo)
+# Token-2022 extensions that make a transfer fail or need accounts the swap does not pass.
+_EXT_NON_TRANSFERABLE = 9
+_EXT_PAUSABLE = 26
+_REFUSED_EXTENSIONS = {
+    EXT_TRANSFER_HOOK: "transfer hook",
+    _EXT_NON_TRANSFERABLE: "non-transferable",
+    _EXT_PAUSABLE: "pausable",
+}
+_U64 = struct.Struct("<Q")
+_AMOUNT_AT, _AMOUNT_END = 64, 72  # a token account's amount
+# Memo entries: (owner, mint, amount) of a token account; (owner, decimals, extensions,
+# transfer-fee schedule) of a mint. The owner is kept because the decode depends on it.
+_VaultView = tuple[Pubkey, Pubkey, int]
+_MintView = tuple[Pubkey, int, frozenset[int], TransferFeeSchedule | None]
+PoolSide = tuple[int, int, TransferFeeSchedule | None]
+"""One token of a pool: (vault amount, decimals, transfer-fee schedule or None)."""
+
+
+class CpmmDecoder:
+    """Decodes a pool's six accounts, each from a memo of the bytes it decoded before.
+
+    A state is re-decoded whenever any one of its accounts changes, and the other five
+    are then bytes already seen. Errors are exactly the plain decoders' (nothing that
+    failed is memoised), in the same order.
+    """
+
+    def __init__(self, memo_size: int = MEMO_SIZE) -> None:
+        self._pools: BytesMemo[CpmmPool] = BytesMemo(memo_size)
+        self._pool_shapes: BytesMemo[_PoolShape] = BytesMemo(memo_size)
+        self._configs: BytesMemo[CpmmConfig] = BytesMemo(memo_size)
+        self._vaults: BytesMemo[_VaultView] = BytesMemo(memo_size)
+        self._vault_shapes: BytesMemo[tuple[Pubkey, Pubkey]] = BytesMemo(memo_size)
+        self._mints: BytesMemo[_MintView] = BytesMemo(memo_size)
+
+    def accounts(
+        self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]
+    ) -> tuple[CpmmPool, CpmmConfig, PoolSide, PoolSide, int]:
+        """The pool, its config, token 0 and token 1 sides, and the newest account's slot."""
+        pool = self.pool(primary)
+        get = deps.get
+        config_raw = get(pool.amm_config) or _missing(pool.amm_config, "raydium-cpmm AmmConfig")
+        config = self._configs.get(config_raw.data)
+        if config is None or config_raw.owner != CPMM_PROGRAM:
+            config = decode_config(config_raw)
+            _check_rates(primary.pubkey, config)
+            self._configs.put(config_raw.data, config)
+        vault_a_raw = get(pool.token_0_vault) or _missing(pool.token_0_vault, "token account")
+        vault_b_raw = get(pool.token_1_vault) or _missing(pool.token_1_vault, "token account")
+        mint_a_raw = get(pool.token_0_mint) or _missing(pool.token_0_mint, "mint")
+        mint_b_raw = get(pool.token_1_mint) or _missing(pool.token_1_mint, "mint")
+        side_a = self._side(primary.pubkey, vault_a_raw, mint_a_raw, pool, 0)
+        side_b = self._side(primary.pubkey, vault_b_raw, mint_b_raw, pool, 1)
+        slot = max(
+            primary.slot,
+            config_raw.slot,
+            vault_a_raw.slot,
+            vault_b_raw.slot,
+            mint_a_raw.slot,
+            mint_b_raw.slot,
+        )
+        return pool, config, side_a, side_b, slot
+
+    def pool(self, primary: RawAccount) -> CpmmPool:
+        data, owner = primary.data, primary.owner
+        pool = self._pools.get(data)
+        if pool is None or owner != CPMM_PROGRAM:
+            # A swap changes only the pool's counters: whether it decodes, and everything
+            # else it holds, depends on the other bytes (and the owner and length).
+            shape_key = data[:_POOL_COUNTERS_AT] + data[_POOL_FLAGS_AT:_POOL_CREATOR_FEES_AT]
+            shape = self._pool_shapes.get(shape_key)
+            if shape is not None and owner == CPMM_PROGRAM and len(data) >= POOL_LEN:
+                head, flags = shape
+                pool = _make_pool(
+                    *head,
+                    *_POOL_COUNTERS.unpack_from(data, _POOL_COUNTERS_AT),
+                    *flags,
+                    *_POOL_CREATOR_FEES.unpack_from(data, _POOL_CREATOR_FEES_AT),
+                )
+            else:
+                pool = decode_pool(primary)
+                self._pool_shapes.put(shape_key, _pool_shape(pool))
+            self._pools.put(data, pool)
+        return pool
+
+    def _side(
+        self,
+        pool_key: Pubkey,
+        vault_raw: RawAccount,
+        mint_raw: RawAccount,
+        pool: CpmmPool,
+        index: int,
+    ) -> PoolSide:
+        """Token `index` (0/1) of the pool: (vault amount, decimals, transfer-fee schedule)."""
+        if index == 0:
+            mint_key, token_program = pool.token_0_mint, pool.token_0_program
+            pool_decimals = pool.mint_0_decimals
+        else:
+            mint_key, token_program = pool.token_1_mint, pool.token_1_program
+            pool_decimals = pool.mint_1_decimals
+        if token_program not in (SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM):
+            raise DecodeError(
+                pool_key, "raydium-cpmm PoolState", f"{token_program} is no token program"
+            )
+        vault_owner, data = vault_raw.owner, vault_raw.data
+        vault = self._vaults.get(data)
+        if vault is None or vault[0] != vault_owner:
+            # A vault mostly changes in its amount alone: everything else about it, and
+            # whether it decodes at all, depends on the other bytes (a valid account has
+            # 165 or more, so a shorter one cannot share the key).
+            shape_key = data[:_AMOUNT_AT] + data[_AMOUNT_END:]
+            shape = self._vault_shapes.get(shape_key)
+            if shape is not None and shape[0] == vault_owner:
+                vault = (vault_owner, shape[1], _U64.unpack_from(data, _AMOUNT_AT)[0])
+            else:
+                decoded = decode_token_account(vault_raw)
+                vault = (vault_owner, decoded.mint, decoded.amount)
+                self._vault_shapes.put(shape_key, (vault_owner, decoded.mint))
+            self._vaults.put(data, vault)
+        _, vault_mint, amount = vault
+        if vault_mint != mint_key:
+            raise DecodeError(
+                vault_raw.pubkey, "token account", f"holds {vault_mint}, not {mint_key}"
+            )
+        if vault_owner != token_program:
+            raise DecodeError(vault_raw.pubkey, "token account", f"is not owned by {token_program}")
+        mint_owner = mint_raw.owner
+        mint = self._mints.get(mint_raw.data)
+        if mint is None or mint[0] != mint_owner:
+            info = decode_mint(mint_raw)
+            schedule = (
+                (info.older_fee, info.newer_fee)
+                if EXT_TRANSFER_FEE_CONFIG in info.extensions
+                else None
+            )
+            mint = (mint_owner, info.decimals, info.extensions, schedule)
+            self._mints.put(mint_raw.data, mint)
+        _, decimals, extensions, schedule = mint
+        if mint_owner != token_program:
+            raise DecodeError(mint_raw.pubkey, "mint", f"is not owned by {token_program}")
+        if decimals != pool_decimals:
+            raise DecodeError(
+                mint_raw.pubkey, "mint", f"{decimals} decimals, the pool says {pool_decimals}"
+            )
+        if extensions:
+            for ext, name in _REFUSED_EXTENSIONS.items():
+                if ext in extensions:
+                    raise UnsupportedPool(pool_key, f"mint {mint_key} has the {name} extension")
+        if schedule is not None:
+            older, newer = schedule
+            if max(older.basis_points, newer.basis_points) > ONE_IN_BASIS_POINTS:
+                raise UnsupportedPool(pool_key, f"mint {mint_key} transfer fee exceeds 100%")
+        return amount, decimals, schedule
+
+
+_PoolShape = tuple[tuple[Any, ...], tuple[CreatorFeeOn, bool]]
+"""A pool's fields before its counters (keys and u8s), and its creator-fee flags."""
+
+
+def _pool_shape(pool: CpmmPool) -> _PoolShape:
+    p = pool
+    head = (
+        p.amm_config,
+        p.pool_creator,
+        p.token_0_vault,
+        p.token_1_vault,
+        p.lp_mint,
+        p.token_0_mint,
+        p.token_1_mint,
+        p.token_0_program,
+        p.token_1_program,
+        p.observation_key,
+        p.auth_bump,
+        p.status,
+        p.lp_mint_decimals,
+        p.mint_0_decimals,
+        p.mint_1_decimals,
+    )
+    return head, (p.creator_fee_on, p.enable_creator_fee)
+
+
+def _missing(key: Pubkey, kind: str) -> NoReturn:
+    raise DecodeError(key, kind, "account was not supplied")
+
+
+def _check_rates(pool: Pubkey, config: CpmmConfig) -> None:
+    # The program's admin instructions keep rates in these bounds; a config outside them
+    # is not one the program wrote, and its overflow behaviour is not modelled.
+    if config.trade_fee_rate + config.creator_fee_rate >= FEE_RATE_DENOMINATOR:
+        raise UnsupportedPool(pool, "trade + creator fee rate is not below 1e6")
+    if config.protocol_fee_rate + config.fund_fee_rate > FEE_RATE_DENOMINATOR:
+        raise UnsupportedPool(pool, "protocol + fund fee rate exceeds 1e6")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from solders.pubkey import Pubkey
+
 from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.venues.base import VenueError
 from solarb_runtime.venues.token import ONE_IN_BASIS_POINTS, TransferFee
@@ -209,6 +211,65 @@ def fill_exact_out(amount_out: int, path: SwapPath) -> Fill:
     if vault_in + needed > U64_MAX:
         raise SwapRefused(REFUSED_AMOUNT, _VAULT_OVERFLOW)
     return paid, amount_out, swap
+
+
+class FastPath(NamedTuple):
+    """One direction's quote inputs flattened for the hot path (a swap that way is possible).
+
+    `rate` is what the input pays (trade, plus creator when charged on the input: the
+    quote's fee is then the one ceil over both); `creator_out` is the creator rate taken
+    from the output (0 otherwise). Transfer fees are (bps, cap), bps 0 for none. `room`
+    is how much the input vault can still take within u64.
+    """
+
+    mint_out: Pubkey
+    reserve_in: int
+    reserve_out: int
+    rate: int
+    creator_out: int
+    bps_in: int
+    max_in: int
+    bps_out: int
+    max_out: int
+    room: int
+    plain: bool  # no transfer fee either way
+    keep: int  # _D − rate: `pre_fee_amount`'s denominator
+    keep_creator: int  # _D − creator_out
+
+
+def fast_path(path: SwapPath, mint_out: Pubkey) -> FastPath | None:
+    """The hot-path form of `path`, or None where only the full path gives the right error."""
+    reserve_in, reserve_out, rates, creator_on_input, fee_in, fee_out, vault_in = path
+    if creator_on_input:
+        rate, creator_out = rates.trade + rates.creator, 0
+        if rate == 0:
+            return None  # The program's fee split divides by zero: refused.
+    else:
+        rate, creator_out = rates.trade, rates.creator
+    bps_in = max_in = bps_out = max_out = 0
+    if fee_in is not None:
+        bps_in, max_in = fee_in.basis_points, fee_in.maximum_fee
+    if fee_out is not None:
+        bps_out, max_out = fee_out.basis_points, fee_out.maximum_fee
+    # tuple.__new__: NamedTuple's Python-level __new__ costs as much again, per decode.
+    return tuple.__new__(
+        FastPath,
+        (
+            mint_out,
+            reserve_in,
+            reserve_out,
+            rate,
+            creator_out,
+            bps_in,
+            max_in,
+            bps_out,
+            max_out,
+            U64_MAX - vault_in,
+            fee_in is None and fee_out is None,
+            FEE_RATE_DENOMINATOR - rate,
+            FEE_RATE_DENOMINATOR - creator_out,
+        ),
+    )
 
 
 # The token program refuses to credit a vault past u64. The fee counters need no check:
