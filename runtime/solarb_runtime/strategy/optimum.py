@@ -146,6 +146,7 @@ def polish(
     cost_rate: float,
     ceiling: float,
     tolerance: int,
+    misled: float,
     flat: float,
     wide: int = 4096,
     worth: float = 1e-4,
@@ -155,11 +156,13 @@ def polish(
     `ceiling` is the model's EV at its top: exact quotes round against the trader, so no
     integer point beats it by more than float error. The guess, its neighbours and the
     start of the best one's tooth are evaluated; that is enough once the best is within
-    `tolerance` atoms (the rounding the legs do) of the ceiling. Otherwise, where the
-    curve's flat top is narrow (`flat` atoms either side, at most `wide` wide) and the gap
-    to the ceiling is worth more than `worth` of the EV, `maximise` searches it; where it
-    is wide, an atom lies inside the rounding noise and the best point seen stands. A
-    guess the exact quotes cannot fill falls back to `maximise` on the whole range.
+    `tolerance` atoms (the rounding the legs do) of the ceiling, or once the gap to the
+    ceiling is worth less than `worth` of the EV. Otherwise, when the best is more than
+    `misled` atoms below the ceiling, the model missed a cost (rounding in many tiny
+    bins or levels) and its top may be far off: `maximise` searches the whole range;
+    else it searches the curve's flat top (`flat` atoms either side) when that is at
+    most `wide` wide, and on a wide top an atom or two is inside the noise. A guess the
+    exact quotes cannot fill falls back to `maximise` on the whole range too.
     """
     if lo > hi:
         return None
@@ -177,21 +180,23 @@ def polish(
     _consider_defined(s, teeth.start(s.best_x))
     if s.best_v >= ceiling - tolerance:
         return s.best_x, s.best_v
-    reach = 2.0 * flat + 8.0
     # What a search could still gain is at most the gap to the ceiling; less than a basis
     # point of the EV (a lot or a bin's rounding on a large trade) is not worth its quotes.
-    if reach <= wide and ceiling - s.best_v > worth * abs(s.best_v):
-        span = int(reach)
-        found = maximise(
-            s.ev,
-            max(lo, x0 - span),
-            min(hi, x0 + span),
-            level=teeth.level,
-            cost_rate=cost_rate,
-            start=start,
-        )
-        if found is not None and found[1] > s.best_v:
-            return found
+    if ceiling - s.best_v <= worth * abs(s.best_v):
+        return s.best_x, s.best_v
+    reach = 2.0 * flat + 8.0
+    if ceiling - s.best_v > misled:
+        # Far below the ceiling: the model was misled (rounding in many tiny bins or
+        # levels adds up to a cost it does not see), so its top may be far off.
+        a, b = lo, hi
+    elif reach <= wide:
+        a, b = max(lo, x0 - int(reach)), min(hi, x0 + int(reach))  # a narrow top: short
+    else:
+        return s.best_x, s.best_v  # a wide top: an atom or two is inside the noise
+    # Golden steps, not model steps: the model already failed to settle this top.
+    found = maximise(s.ev, a, b, level=teeth.level, start=start)
+    if found is not None and found[1] > s.best_v:
+        return found
     return s.best_x, s.best_v
 
 

@@ -140,8 +140,10 @@ class Sizer:
                 start=start,
                 cost_rate=rate,
                 ceiling=costs.model_ev(top.size, top.out),
-                # Each leg and each piece boundary crossed rounds once against the trader.
+                # Each leg and each piece boundary crossed rounds once against the trader;
+                # far more than half an atom a crossing means the model missed a cost.
                 tolerance=len(route) - 1 + top.crossed,
+                misled=len(route) + top.crossed / 2 + 4,
                 flat=top.flat_width(),
             )
         if found is None:
