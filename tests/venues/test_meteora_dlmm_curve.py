@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -90,13 +91,19 @@ def _check_against_exact(state: DlmmState, mint_in: Pubkey, rng: random.Random, 
     return checked
 
 
+def _varied_legs(rng: random.Random, states: int) -> Iterator[tuple[DlmmState, Pubkey]]:
+    """Both directions of `states` varied pairs, drawn from `rng` as the caller goes."""
+    for _ in range(states):
+        state = varied_state(rng)
+        for mint_in in (state.mint_a, state.mint_b):
+            yield state, mint_in
+
+
 def test_model_matches_exact_quotes_over_random_states() -> None:
     rng = random.Random(20250601)
     checked = 0
-    for _ in range(60):
-        state = varied_state(rng)
-        for mint_in in (state.mint_a, state.mint_b):
-            checked += _check_against_exact(state, mint_in, rng, 12)
+    for state, mint_in in _varied_legs(rng, 60):
+        checked += _check_against_exact(state, mint_in, rng, 12)
     assert checked > 1000
 
 
@@ -122,39 +129,35 @@ def test_variable_fee_is_per_bin() -> None:
 
 def test_marginal_is_the_models_derivative() -> None:
     rng = random.Random(3)
-    for _ in range(20):
-        state = varied_state(rng)
-        for mint_in in (state.mint_a, state.mint_b):
-            curve = leg_curve(state, mint_in)
-            for piece in rng.sample(curve.pieces, min(10, len(curve.pieces))):
-                width = piece.x1 - piece.x0
-                x = piece.x0 + width * rng.uniform(0.2, 0.8)
-                h = width * 1e-4
-                slope = (curve.out(x + h) - curve.out(x - h)) / (2 * h)
-                assert curve.marginal(x) == pytest.approx(slope, rel=1e-6)
-            assert curve.marginal(curve.capacity) == 0.0
+    for state, mint_in in _varied_legs(rng, 20):
+        curve = leg_curve(state, mint_in)
+        for piece in rng.sample(curve.pieces, min(10, len(curve.pieces))):
+            width = piece.x1 - piece.x0
+            x = piece.x0 + width * rng.uniform(0.2, 0.8)
+            h = width * 1e-4
+            slope = (curve.out(x + h) - curve.out(x - h)) / (2 * h)
+            assert curve.marginal(x) == pytest.approx(slope, rel=1e-6)
+        assert curve.marginal(curve.capacity) == 0.0
 
 
 def test_capacity_is_where_the_exact_quote_runs_out() -> None:
     rng = random.Random(9)
-    for _ in range(30):
-        state = varied_state(rng)
-        for mint_in in (state.mint_a, state.mint_b):
-            curve = leg_curve(state, mint_in)
-            cap = curve.capacity
-            assert 0 < cap <= float(U64_MAX)
-            below = int(cap * (1 - 1e-12))
-            assert MeteoraDlmm.quote_exact_in(state, mint_in, below).amount_out > 0
-            # The exact swap needs at most (1 + 4.5 per bin) / keep_in pool atoms more.
-            slack = (1 + 4.5 * len(curve.pieces)) / _keep_in(state, mint_in)
-            beyond = int(cap * (1 + 1e-12) + slack) + 1
-            if beyond > U64_MAX:
-                with pytest.raises(AmountOutOfRange):
-                    MeteoraDlmm.quote_exact_in(state, mint_in, beyond)
-            else:
-                with pytest.raises(_RAN_OUT):
-                    MeteoraDlmm.quote_exact_in(state, mint_in, beyond)
-            assert curve.out(cap * 2) == curve.out(cap)
+    for state, mint_in in _varied_legs(rng, 30):
+        curve = leg_curve(state, mint_in)
+        cap = curve.capacity
+        assert 0 < cap <= float(U64_MAX)
+        below = int(cap * (1 - 1e-12))
+        assert MeteoraDlmm.quote_exact_in(state, mint_in, below).amount_out > 0
+        # The exact swap needs at most (1 + 4.5 per bin) / keep_in pool atoms more.
+        slack = (1 + 4.5 * len(curve.pieces)) / _keep_in(state, mint_in)
+        beyond = int(cap * (1 + 1e-12) + slack) + 1
+        if beyond > U64_MAX:
+            with pytest.raises(AmountOutOfRange):
+                MeteoraDlmm.quote_exact_in(state, mint_in, beyond)
+        else:
+            with pytest.raises(_RAN_OUT):
+                MeteoraDlmm.quote_exact_in(state, mint_in, beyond)
+        assert curve.out(cap * 2) == curve.out(cap)
 
 
 def _drained(state: DlmmState, of_y: bool) -> DlmmState:

@@ -18,15 +18,17 @@ from solarb_runtime.domain.keys import TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import QuoteError
 from solarb_runtime.venues.meteora_dlmm import DlmmState, MeteoraDlmm
 from solarb_runtime.venues.meteora_dlmm_layout import (
-    BIN_LEN,
-    BINS_PER_ARRAY,
     COLLECT_FEE_MODES,
     FUNCTION_TYPES,
-    pack_bin,
 )
 from solarb_runtime.venues.meteora_dlmm_math import swap
-from solarb_runtime.venues.meteora_dlmm_samples import sample_request, sample_state
-from solarb_runtime.venues.token import EXT_TRANSFER_FEE_CONFIG, TransferFee
+from solarb_runtime.venues.meteora_dlmm_samples import (
+    sample_request,
+    sample_state,
+    with_limit_orders,
+    with_transfer_fee,
+)
+from solarb_runtime.venues.token import TransferFee
 
 SDK_DIR = Path(__file__).resolve().parents[1] / "sdk"
 SCRIPT = SDK_DIR / "meteora_dlmm.mjs"
@@ -41,24 +43,8 @@ def _vary(rng: random.Random, state: DlmmState) -> DlmmState:
         collect_fee_mode=rng.choice(COLLECT_FEE_MODES),
         function_type=rng.choice(FUNCTION_TYPES),
     )
-    arrays = state.bin_arrays
     if rng.random() < 0.4:
-        new_arrays = []
-        for array in arrays:
-            buf = bytearray(array.bins)
-            for i in range(BINS_PER_ARRAY):
-                if rng.random() < 0.3:
-                    b = array.bin(array.lower_bin_id + i)
-                    b = dataclasses.replace(
-                        b,
-                        open_order_amount=rng.randrange(10 ** rng.randint(3, 12)),
-                        processed_order_remaining_amount=rng.randrange(10 ** rng.randint(3, 12)),
-                        limit_order_ask_side=rng.randint(0, 1),
-                    )
-                    buf[i * BIN_LEN : (i + 1) * BIN_LEN] = pack_bin(b)
-            new_arrays.append(dataclasses.replace(array, bins=bytes(buf)))
-        arrays = tuple(new_arrays)
-    mint_x, mint_y = state.mint_x, state.mint_y
+        state = with_limit_orders(state, rng)
     if rng.random() < 0.3:
         fee = TransferFee(
             epoch=0, maximum_fee=rng.randrange(1, 10**9), basis_points=rng.randint(1, 500)
@@ -66,13 +52,7 @@ def _vary(rng: random.Random, state: DlmmState) -> DlmmState:
         newer = TransferFee(
             epoch=state.epoch + rng.choice((-1, 1)), maximum_fee=10**6, basis_points=50
         )
-        mint_x = dataclasses.replace(
-            mint_x,
-            token_program=TOKEN_2022_PROGRAM,
-            older_fee=fee,
-            newer_fee=newer,
-            extensions=frozenset({EXT_TRANSFER_FEE_CONFIG}),
-        )
+        state = with_transfer_fee(state, True, fee, newer)
     pair = dataclasses.replace(
         state.pair,
         parameters=params,
@@ -82,15 +62,13 @@ def _vary(rng: random.Random, state: DlmmState) -> DlmmState:
             Pubkey.new_unique() if rng.random() < 0.2 else Pubkey.default(),
         ),
         token_x_program_flag="token-2022"
-        if mint_x.token_program == TOKEN_2022_PROGRAM
+        if state.mint_x.token_program == TOKEN_2022_PROGRAM
         else "spl-token",
     )
     ts = state.pair.v_parameters.last_update_timestamp + rng.choice(
         (0, 3, 29, 30, 100, 599, 600, 5000)
     )
-    return dataclasses.replace(
-        state, pair=pair, bin_arrays=arrays, mint_x=mint_x, mint_y=mint_y, clock_unix_ts=ts
-    )
+    return dataclasses.replace(state, pair=pair, clock_unix_ts=ts)
 
 
 def _ours(state: DlmmState, mint_in: Pubkey, amount: int, exact_in: bool) -> dict[str, object]:

@@ -6,6 +6,7 @@ import random
 import struct
 from dataclasses import replace
 from fractions import Fraction
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -58,10 +59,8 @@ from solarb_runtime.venues.orca_whirlpool_math import (
     amount_delta_b,
     compute_swap_step,
     sqrt_price_from_tick_index,
-    step_in_a_to_b,
-    step_in_b_to_a,
-    step_out_a_to_b,
-    step_out_b_to_a,
+    step_in,
+    step_out,
     tick_index_from_sqrt_price,
     tick_index_from_sqrt_price_reference,
     try_amount_delta_a,
@@ -247,10 +246,10 @@ def test_inlined_steps_equal_the_general_step(
     remaining &= U64_MAX
     high, low = max(p0, p1), min(p0, p1)
     for a_to_b, is_input, price, target, fast in (
-        (True, True, high, low, step_in_a_to_b),
-        (False, True, low, high, step_in_b_to_a),
-        (True, False, high, low, step_out_a_to_b),
-        (False, False, low, high, step_out_b_to_a),
+        (True, True, high, low, step_in),
+        (False, True, low, high, step_in),
+        (True, False, high, low, partial(step_out, a_to_b=True)),
+        (False, False, low, high, partial(step_out, a_to_b=False)),
     ):
         general = _step_result(
             lambda *a, d=a_to_b, i=is_input: compute_swap_step(*a, is_input=i, a_to_b=d),
@@ -392,6 +391,27 @@ def _raw(state: WhirlpoolState) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:
     return VENUE.encode(state)
 
 
+def _sampled_accounts(seed: int) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:
+    return _raw(sample_state(random.Random(seed)))
+
+
+def _draw_account(
+    data: st.DataObject, primary: RawAccount, deps: dict[Pubkey, RawAccount]
+) -> RawAccount:
+    """One of a pool's accounts, drawn by hypothesis (to corrupt)."""
+    target = data.draw(st.sampled_from([primary.pubkey, *deps]))
+    return primary if target == primary.pubkey else deps[target]
+
+
+def _swapped(
+    primary: RawAccount, deps: dict[Pubkey, RawAccount], mutated: RawAccount
+) -> tuple[RawAccount, dict[Pubkey, RawAccount]]:
+    """The pool's accounts with `mutated` in place of the one at its address."""
+    if mutated.pubkey == primary.pubkey:
+        return mutated, deps
+    return primary, {**deps, mutated.pubkey: mutated}
+
+
 def test_adaptive_fee_and_hook_pools_are_refused() -> None:
     state = make_state()
     primary, deps = _raw(replace(state, fee_tier_index=1024))
@@ -444,11 +464,8 @@ def test_dynamic_tick_array_decodes_like_the_fixed_one() -> None:
 @settings(max_examples=150, deadline=None)
 @given(SEEDS, st.data())
 def test_decoders_fuzz_typed_error_or_valid_state(seed: int, data: st.DataObject) -> None:
-    rng = random.Random(seed)
-    state = sample_state(rng)
-    primary, deps = _raw(state)
-    target = data.draw(st.sampled_from([primary.pubkey, *deps]))
-    raw = primary if target == primary.pubkey else deps[target]
+    primary, deps = _sampled_accounts(seed)
+    raw = _draw_account(data, primary, deps)
     blob = bytearray(raw.data)
     mode = data.draw(st.sampled_from(["flip", "truncate", "extend", "random", "owner"]))
     if mode == "flip" and blob:
@@ -462,11 +479,7 @@ def test_decoders_fuzz_typed_error_or_valid_state(seed: int, data: st.DataObject
     elif mode == "random":
         blob = bytearray(data.draw(st.binary(max_size=700)))
     owner = Pubkey.from_bytes(bytes([9]) * 32) if mode == "owner" else raw.owner
-    mutated = replace(raw, data=bytes(blob), owner=owner)
-    if target == primary.pubkey:
-        primary = mutated
-    else:
-        deps[target] = mutated
+    primary, deps = _swapped(primary, deps, replace(raw, data=bytes(blob), owner=owner))
     try:
         decoded = VENUE.state(primary, deps)
     except VenueError:
@@ -600,13 +613,10 @@ def test_redecode_reflects_a_changed_dependency(seed: int) -> None:
 @given(SEEDS, st.data())
 def test_corrupt_update_after_a_good_one_still_raises(seed: int, data: st.DataObject) -> None:
     """A bad new version of a cached account fails exactly as it does on a cold venue."""
-    rng = random.Random(seed)
-    state = sample_state(rng)
-    primary, deps = _raw(state)
+    primary, deps = _sampled_accounts(seed)
     warm = OrcaWhirlpoolVenue()
     warm.state(primary, deps)
-    target = data.draw(st.sampled_from([primary.pubkey, *deps]))
-    raw = primary if target == primary.pubkey else deps[target]
+    raw = _draw_account(data, primary, deps)
     blob = bytearray(raw.data)
     if not blob:
         return  # an absent array has no bytes to corrupt
@@ -614,11 +624,7 @@ def test_corrupt_update_after_a_good_one_still_raises(seed: int, data: st.DataOb
         blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
     if data.draw(st.booleans()):
         blob = blob[: data.draw(st.integers(0, len(blob)))]
-    mutated = replace(raw, data=bytes(blob))
-    if target == primary.pubkey:
-        primary = mutated
-    else:
-        deps[target] = mutated
+    primary, deps = _swapped(primary, deps, replace(raw, data=bytes(blob)))
 
     def outcome(venue: OrcaWhirlpoolVenue) -> WhirlpoolState | str:
         try:

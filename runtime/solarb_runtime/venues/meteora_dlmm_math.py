@@ -264,8 +264,7 @@ def _exact_in(
     included = amount
     if left:
         if charge_input:
-            denominator = FEE_PRECISION - rate
-            fee = (filled * rate + denominator - 1) // denominator
+            fee = fee_on_excluded(filled, rate)
             included = filled + fee
         else:
             included = filled
@@ -441,98 +440,36 @@ def swap(
     `amount` is what reaches the pool (exact-in) or leaves it (exact-out), transfer fees
     already applied by the caller.
     """
-    p = pair.parameters
-    v = pair.v_parameters
-    bin_step = pair.bin_step
-    bitmap = pair.bin_array_bitmap
-    active_id = pair.active_id
-    v_ref, i_ref = update_references(p, v, active_id, now)
-    v_acc = v.volatility_accumulator
-    with_orders = support_limit_order(pair)
-    charge_input = fee_on_input(pair, swap_for_y)
-    # The fee rate's parts that do not change from bin to bin.
-    base_rate = base_fee_rate(p, bin_step)
-    vfc = p.variable_fee_control
-    max_va = p.max_volatility_accumulator
-    side = _Side(p.protocol_share, swap_for_y, charge_input, pool)
-    fill_bin = _exact_in if exact_in else _exact_out
-    read_reserves = BIN_RESERVES.unpack_from
-    read_orders = BIN_ORDERS.unpack_from
-    step = -1 if swap_for_y else 1
-    left = amount
-    total_in = total_out = total_fee = total_protocol = 0
+    ctx = SwapContext(pair, arrays, pool, now)
     fills: list[BinFill] = []
-    while left:
-        array_index = active_id // BINS_PER_ARRAY
-        found = next_array_with_liquidity(bitmap, array_index, swap_for_y)
-        if found is None:
-            raise InsufficientLiquidity(pool, f"no bin array with liquidity past bin {active_id}")
-        array = arrays.get(found)
-        if array is None:
-            raise OutOfSuppliedRange(pool, f"swap needs bin array {found}, not supplied")
-        lower = found * BINS_PER_ARRAY
-        upper = lower + BINS_PER_ARRAY - 1
-        if found != array_index:
-            # Jump over the empty gap to the near edge of the next array with liquidity.
-            active_id = upper if swap_for_y else lower
-        data = array.bins
-        while lower <= active_id <= upper:
-            offset = (active_id - lower) * BIN_LEN
-            amount_x, amount_y, price_lo, price_hi = read_reserves(data, offset)
-            # The program stores a bin's price lazily (`get_or_store_bin_price`).
-            price = price_lo | price_hi << 64 or _lazy_price(active_id, bin_step, pool)
-            mm = amount_y if swap_for_y else amount_x
-            processed = opened = 0
-            if with_orders:
-                open_amount, processed_amount, ask_side = read_orders(
-                    data, offset + BIN_ORDERS_OFFSET
-                )
-                # Bid-side orders (ask flag 0) sell Y, so an X→Y swap fills them.
-                if (ask_side != 0) != swap_for_y:
-                    opened, processed = open_amount, processed_amount
-            if mm or processed or opened:
-                # `total_fee_rate` at this bin's volatility accumulator, inlined.
-                v_acc = v_ref + abs(i_ref - active_id) * BASIS_POINT_MAX
-                v_acc = min(v_acc, max_va)
-                rate = base_rate
-                if vfc:
-                    scaled = v_acc * bin_step
-                    rate += (vfc * scaled * scaled + 99_999_999_999) // 100_000_000_000
-                rate = min(rate, MAX_FEE_RATE)
-                fill = fill_bin(active_id, (mm, processed, opened, price), left, rate, side)
-                left -= fill.amount_in if exact_in else fill.amount_out
-                total_in += fill.amount_in
-                total_out += fill.amount_out
-                total_fee += fill.fee
-                total_protocol += fill.protocol_fee
-                fills.append(fill)
-            if not left:
-                break
-            active_id += step
-            if not MIN_BIN_ID <= active_id <= MAX_BIN_ID:
-                raise InsufficientLiquidity(pool, "swap runs past the last bin")
-    if total_in > U64_MAX or total_out > U64_MAX:
-        raise AmountOutOfRange(pool, "swap total overflows u64")
+    total_in, total_out, total_fee, _steps = swap_totals(ctx, amount, swap_for_y, exact_in, fills)
+    if fills:
+        # The walk stops at the bin that took the last of the amount.
+        active_id = fills[-1].bin_id
+        v_acc = min(ctx.v_ref + abs(ctx.i_ref - active_id) * BASIS_POINT_MAX, ctx.max_va)
+    else:
+        active_id = pair.active_id
+        v_acc = pair.v_parameters.volatility_accumulator
     return SwapResult(
         total_in,
         total_out,
         total_fee,
-        total_protocol,
+        sum(fill.protocol_fee for fill in fills),
         tuple(fills),
         active_id,
         v_acc,
-        v_ref,
-        i_ref,
+        ctx.v_ref,
+        ctx.i_ref,
         now,
-        charge_input,
+        ctx.sides[swap_for_y].charge_input,
     )
 
 
 class SwapContext:
     """What every swap on one (immutable) pair state shares, worked out once per state.
 
-    Quotes go through `swap_totals` with it: the same walk and rounding as `swap`, minus
-    the per-bin `BinFill`s and the per-call setup, which together were most of a quote.
+    Quotes go through `swap_totals` with it without building the per-bin `BinFill`s: the
+    per-call setup and the fills were most of a quote.
     """
 
     __slots__ = (
@@ -572,13 +509,17 @@ class SwapContext:
 
 
 def swap_totals(
-    ctx: SwapContext, amount: int, swap_for_y: bool, exact_in: bool
+    ctx: SwapContext,
+    amount: int,
+    swap_for_y: bool,
+    exact_in: bool,
+    fills: list[BinFill] | None = None,
 ) -> tuple[int, int, int, int]:
-    """(amount in, amount out, fee, bins filled) of `swap` on the context's state.
+    """(amount in, amount out, fee, bins filled) of the program's swap loop on the context's
+    state: the walk `swap` runs too, which passes `fills` to get each bin's `BinFill`.
 
-    Bit for bit what `swap` returns (and raises), without building the fills: the common
-    bin (market-maker liquidity only, exact in) is filled inline, the rest by `_exact_in`
-    / `_exact_out`.
+    Without `fills` (a quote) the common bin, market-maker liquidity only, is filled
+    inline, bit for bit as `_exact_in` / `_exact_out` would; the rest go through them.
     """
     pool = ctx.pool
     bitmap = ctx.bitmap
@@ -614,10 +555,12 @@ def swap_totals(
         lower = found * BINS_PER_ARRAY
         upper = lower + BINS_PER_ARRAY - 1
         if found != array_index:
+            # Jump over the empty gap to the near edge of the next array with liquidity.
             active_id = upper if swap_for_y else lower
         while lower <= active_id <= upper:
             offset = (active_id - lower) * BIN_LEN
             amount_x, amount_y, price_lo, price_hi = read_reserves(data, offset)
+            # The program stores a bin's price lazily (`get_or_store_bin_price`).
             price = price_lo | price_hi << 64 or _lazy_price(active_id, bin_step, pool)
             mm = amount_y if swap_for_y else amount_x
             processed = opened = 0
@@ -625,9 +568,11 @@ def swap_totals(
                 open_amount, processed_amount, ask_side = BIN_ORDERS.unpack_from(
                     data, offset + BIN_ORDERS_OFFSET
                 )
+                # Bid-side orders (ask flag 0) sell Y, so an X→Y swap fills them.
                 if (ask_side != 0) != swap_for_y:
                     opened, processed = open_amount, processed_amount
             if mm or processed or opened:
+                # `total_fee_rate` at this bin's volatility accumulator, inlined.
                 v_acc = v_ref + abs(i_ref - active_id) * BASIS_POINT_MAX
                 v_acc = min(v_acc, max_va)
                 rate = base_rate
@@ -636,7 +581,7 @@ def swap_totals(
                     rate += (vfc * scaled * scaled + 99_999_999_999) // 100_000_000_000
                 rate = min(rate, MAX_FEE_RATE)
                 steps += 1
-                if mm and not (processed or opened):
+                if fills is None and mm and not (processed or opened):
                     # `_exact_in` / `_exact_out` for a bin of market-maker liquidity only,
                     # inlined: the bin takes `amount` (fee included when on input).
                     partial_out = False
@@ -651,21 +596,10 @@ def swap_totals(
                             amount = U64_MAX  # drain the bin
                         else:
                             partial_out = True
-                            if swap_for_y:
-                                amount = -((-wanted << SCALE_OFFSET) // price)
-                            else:
-                                amount = -((-wanted * price) >> SCALE_OFFSET)
-                            if amount > U64_MAX:
-                                raise AmountOutOfRange(
-                                    pool, f"amount in {amount} overflows u64 in the program"
-                                )
+                            amount = _u64(_amount_in(wanted, price, swap_for_y), pool, "amount in")
                             if charge_input:
-                                denominator = FEE_PRECISION - rate
-                                amount += (amount * rate + denominator - 1) // denominator
-                                if amount > U64_MAX:
-                                    raise AmountOutOfRange(
-                                        pool, f"amount in {amount} overflows u64 in the program"
-                                    )
+                                amount += fee_on_excluded(amount, rate)
+                                _u64(amount, pool, "amount in")
                     fee = (
                         (amount * rate + FEE_PRECISION - 1) // FEE_PRECISION if charge_input else 0
                     )
@@ -683,8 +617,7 @@ def swap_totals(
                         out = mm
                         if rest > max_in:
                             if charge_input:
-                                denominator = FEE_PRECISION - rate
-                                fee = (max_in * rate + denominator - 1) // denominator
+                                fee = fee_on_excluded(max_in, rate)
                                 included = max_in + fee
                             else:
                                 included = max_in
@@ -723,6 +656,8 @@ def swap_totals(
                     total_in += fill.amount_in
                     total_out += fill.amount_out
                     total_fee += fill.fee
+                    if fills is not None:
+                        fills.append(fill)
             if not left:
                 break
             active_id += step

@@ -205,14 +205,17 @@ def with_limit_orders(state: DlmmState, rng: random.Random, share: float = 0.3) 
     return dataclasses.replace(state, bin_arrays=tuple(arrays))
 
 
-def with_transfer_fee(state: DlmmState, on_x: bool, fee: TransferFee) -> DlmmState:
-    """The pair with mint X (or Y) a Token-2022 mint charging `fee` on every transfer."""
+def with_transfer_fee(
+    state: DlmmState, on_x: bool, fee: TransferFee, newer: TransferFee | None = None
+) -> DlmmState:
+    """The pair with mint X (or Y) a Token-2022 mint charging `fee` on every transfer
+    (`newer` from its own epoch on, when given)."""
     mint = state.mint_x if on_x else state.mint_y
     mint = dataclasses.replace(
         mint,
         token_program=TOKEN_2022_PROGRAM,
         older_fee=fee,
-        newer_fee=fee,
+        newer_fee=fee if newer is None else newer,
         extensions=frozenset({EXT_TRANSFER_FEE_CONFIG}),
     )
     if on_x:

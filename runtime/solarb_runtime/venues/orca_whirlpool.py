@@ -59,10 +59,8 @@ from solarb_runtime.venues.orca_whirlpool_math import (
     PROTOCOL_FEE_RATE_MUL_VALUE,
     TICK_ARRAY_SIZE,
     WhirlpoolMathError,
-    step_in_a_to_b,
-    step_in_b_to_a,
-    step_out_a_to_b,
-    step_out_b_to_a,
+    step_in,
+    step_out,
     tick_index_from_sqrt_price,
 )
 from solarb_runtime.venues.token import (
@@ -122,7 +120,9 @@ def swap(state: WhirlpoolState, amount: int, is_input: bool, a_to_b: bool) -> Sw
     """The program's swap loop with no explicit sqrt price limit (the MIN/MAX bound).
 
     The targets come from the state's precomputed `SwapPath`, the steps from the
-    inlined step functions. Quotes use it for exact-out; exact-in has `swap_exact_in`.
+    inlined step functions. An exact-in step either reaches its target or spends
+    everything left, so the program's do-while toward a target repeats (and counts
+    steps against the cap) only for exact-out.
     """
     pool = state.address
     path = swap_path(state, a_to_b)
@@ -134,11 +134,8 @@ def swap(state: WhirlpoolState, amount: int, is_input: bool, a_to_b: bool) -> Sw
         raise AmountOutOfRange(pool, "zero tradable amount")
     if not path.supplied:
         raise OutOfSuppliedRange(pool, path.end)
-    hops = path.hops
     fee_rate = state.fee_rate
     protocol_rate = state.protocol_fee_rate
-    step_in = step_in_a_to_b if a_to_b else step_in_b_to_a
-    step_out_fn = step_out_a_to_b if a_to_b else step_out_b_to_a
     remaining = amount
     calculated = 0
     tick: int | None = state.tick_current_index
@@ -146,41 +143,37 @@ def swap(state: WhirlpoolState, amount: int, is_input: bool, a_to_b: bool) -> Sw
     protocol_fee = 0
     fee_sum = 0
     growth = state.fee_growth_global_a if a_to_b else state.fee_growth_global_b
-    hop_index = 0
     steps = 0
     crossed: list[tuple[int, int, int, int]] = []
     try:
-        while remaining > 0 and price != limit:
-            if hop_index == len(hops):
-                raise OutOfSuppliedRange(pool, path.end)
-            target, tick_price, delta, start, offset, tick_after = hops[hop_index]
-            hop_index += 1
+        for target, tick_price, delta, start, offset, tick_after in path.hops:
             while True:  # the program's do-while toward one target
-                steps += 1
-                if steps > _MAX_STEPS:
-                    raise AmountOutOfRange(pool, "swap needs more steps than a transaction can run")
                 if is_input:
-                    step_amount_in, step_out, next_price, step_fee = step_in(
+                    moved_in, moved_out, next_price, step_fee = step_in(
                         remaining, fee_rate, liquidity, price, target
                     )
-                    remaining -= step_amount_in + step_fee
-                    calculated += step_out
+                    remaining -= moved_in + step_fee
+                    calculated += moved_out
                 else:
-                    step_amount_in, step_out, next_price, step_fee = step_out_fn(
-                        remaining, fee_rate, liquidity, price, target
+                    steps += 1
+                    if steps > _MAX_STEPS:
+                        raise AmountOutOfRange(
+                            pool, "swap needs more steps than a transaction can run"
+                        )
+                    moved_in, moved_out, next_price, step_fee = step_out(
+                        remaining, fee_rate, liquidity, price, target, a_to_b=a_to_b
                     )
-                    remaining -= step_out
-                    calculated += step_amount_in + step_fee
+                    remaining -= moved_out
+                    calculated += moved_in + step_fee
                 fee_sum += step_fee
                 if remaining < 0 or calculated > U64_MAX or fee_sum > U64_MAX:
                     raise AmountOutOfRange(pool, "swap amounts overflow u64")
-                global_fee = step_fee
                 if protocol_rate:
-                    share = global_fee * protocol_rate // PROTOCOL_FEE_RATE_MUL_VALUE
-                    global_fee -= share
+                    share = step_fee * protocol_rate // PROTOCOL_FEE_RATE_MUL_VALUE
+                    step_fee -= share
                     protocol_fee = (protocol_fee + share) & U64_MAX
                 if liquidity:
-                    growth = (growth + (global_fee << 64) // liquidity) & U128_MAX
+                    growth = (growth + (step_fee << 64) // liquidity) & U128_MAX
                 if next_price == tick_price:
                     if delta is not None:
                         if a_to_b:
@@ -196,8 +189,13 @@ def swap(state: WhirlpoolState, amount: int, is_input: bool, a_to_b: bool) -> Sw
                 elif next_price != price:
                     tick = None  # inside a range: `apply` computes it if it needs it
                 price = next_price
-                if remaining == 0 or price == target:
+                # An exact-in step reaches its target or spends all: it never repeats.
+                if is_input or remaining == 0 or price == target:
                     break
+            if remaining == 0 or price == limit:
+                break
+        else:
+            raise OutOfSuppliedRange(pool, path.end)
     except WhirlpoolMathError as exc:
         raise AmountOutOfRange(pool, f"the program fails with {exc.code}") from exc
     if remaining > 0 and not is_input:
@@ -205,85 +203,6 @@ def swap(state: WhirlpoolState, amount: int, is_input: bool, a_to_b: bool) -> Sw
     return SwapOutcome(
         amount - remaining if is_input else calculated,
         calculated if is_input else amount - remaining,
-        fee_sum,
-        protocol_fee,
-        liquidity,
-        tick,
-        price,
-        growth,
-        tuple(crossed),
-    )
-
-
-def swap_exact_in(state: WhirlpoolState, amount: int, a_to_b: bool) -> SwapOutcome:
-    """`swap` for an exact input, specialised: the same results and errors, fewer steps.
-
-    An exact-in step either reaches its target or spends everything left, so the
-    program's do-while runs once per target and the step cap (far above the few hundred
-    targets three tick arrays hold) cannot bind.
-    """
-    pool = state.address
-    path = swap_path(state, a_to_b)
-    limit = path.limit
-    price = state.sqrt_price
-    if (a_to_b and limit >= price) or (not a_to_b and limit <= price):
-        raise InsufficientLiquidity(pool, "price is already at the program's limit")
-    if amount == 0:
-        raise AmountOutOfRange(pool, "zero tradable amount")
-    if not path.supplied:
-        raise OutOfSuppliedRange(pool, path.end)
-    hops = path.hops
-    fee_rate = state.fee_rate
-    protocol_rate = state.protocol_fee_rate
-    step = step_in_a_to_b if a_to_b else step_in_b_to_a
-    remaining = amount
-    calculated = 0
-    tick: int | None = state.tick_current_index
-    liquidity = state.liquidity
-    protocol_fee = 0
-    fee_sum = 0
-    growth = state.fee_growth_global_a if a_to_b else state.fee_growth_global_b
-    crossed: list[tuple[int, int, int, int]] = []
-    try:
-        for target, tick_price, delta, start, offset, tick_after in hops:
-            step_in, step_out, next_price, step_fee = step(
-                remaining, fee_rate, liquidity, price, target
-            )
-            remaining -= step_in + step_fee
-            calculated += step_out
-            fee_sum += step_fee
-            if remaining < 0 or calculated > U64_MAX or fee_sum > U64_MAX:
-                raise AmountOutOfRange(pool, "swap amounts overflow u64")
-            if protocol_rate:
-                share = step_fee * protocol_rate // PROTOCOL_FEE_RATE_MUL_VALUE
-                step_fee -= share
-                protocol_fee = (protocol_fee + share) & U64_MAX
-            if liquidity:
-                growth = (growth + (step_fee << 64) // liquidity) & U128_MAX
-            if next_price == tick_price:
-                if delta is not None:
-                    if a_to_b:
-                        crossed.append((start, offset, growth, state.fee_growth_global_b))
-                    else:
-                        crossed.append((start, offset, state.fee_growth_global_a, growth))
-                    liquidity += delta
-                    if liquidity > U128_MAX:
-                        raise WhirlpoolMathError("LiquidityOverflow")
-                    if liquidity < 0:
-                        raise WhirlpoolMathError("LiquidityUnderflow")
-                tick = tick_after
-            elif next_price != price:
-                tick = None
-            price = next_price
-            if remaining == 0 or price == limit:
-                break
-        else:
-            raise OutOfSuppliedRange(pool, path.end)
-    except WhirlpoolMathError as exc:
-        raise AmountOutOfRange(pool, f"the program fails with {exc.code}") from exc
-    return SwapOutcome(
-        amount - remaining,
-        calculated,
         fee_sum,
         protocol_fee,
         liquidity,
@@ -478,7 +397,7 @@ class OrcaWhirlpoolVenue:
         fee_out = path.fee_out
         if exact_in:
             excluded = amount - fee_in.fee(amount) if fee_in.basis_points else amount
-            outcome = swap_exact_in(state, excluded, a_to_b)
+            outcome = swap(state, excluded, True, a_to_b)
             paid = (
                 amount
                 if outcome.amount_in == excluded

@@ -310,152 +310,109 @@ def compute_swap_step(
     return amount_in, amount_out, price_next, fee_amount
 
 
-def step_in_a_to_b(
+def step_in(
     remaining: int, fee_rate: int, liquidity: int, price: int, target: int
 ) -> tuple[int, int, int, int]:
-    """`compute_swap_step` for an exact-in A→B step, inlined (the quote's hottest call).
+    """`compute_swap_step` for an exact-in step, inlined (the quote's hottest call).
 
-    Same results and the same errors in the same order as the general function; the
-    tests check both on random inputs.
+    The direction is the target's side: A→B lowers the price (at `target == price` both
+    directions make the same empty step). Same results and the same errors in the same
+    order as the general function; the tests check both on random inputs.
     """
     keep_rate = FEE_RATE_MUL_VALUE - fee_rate
-    lower, upper = (target, price) if price > target else (price, target)
-    product = liquidity * (upper - lower)
-    if product >= _U192:
-        raise WhirlpoolMathError("MultiplicationOverflow")
-    initial, rest = divmod(product << _Q64, upper * lower)
-    if rest:
-        initial += 1
     amount_calc = remaining * keep_rate // FEE_RATE_MUL_VALUE
-    if initial <= amount_calc and initial <= U64_MAX:
-        price_next = target
-    elif amount_calc == 0:
-        price_next = price
-    else:
-        numerator = liquidity * price
-        if numerator >= _U192:
-            raise WhirlpoolMathError("MultiplicationOverflow")
-        price_next = -(-(numerator << _Q64) // ((liquidity << _Q64) + price * amount_calc))
-        if price_next > U128_MAX:
-            raise WhirlpoolMathError("NumberDownCastError")
-        if price_next < MIN_SQRT_PRICE_X64:
-            raise WhirlpoolMathError("TokenMinSubceeded")
-        if price_next > MAX_SQRT_PRICE_X64:
-            raise WhirlpoolMathError("TokenMaxExceeded")
-    # Token B out, rounded down.
-    diff = price - price_next if price > price_next else price_next - price
-    if liquidity == 0 or diff == 0:
-        amount_out = 0
-    else:
-        product = liquidity * diff
-        if product > U128_MAX:
-            raise WhirlpoolMathError("MultiplicationShiftRightOverflow")
-        amount_out = product >> _Q64
-    if price_next == target:
-        if initial > U64_MAX:
-            amount_in = amount_delta_a(price, price_next, liquidity, True)
-        else:
-            amount_in = initial
-        fee = -(-(amount_in * fee_rate) // keep_rate)
-        if fee > U64_MAX:
-            raise WhirlpoolMathError("NumberDownCastError")
-        return amount_in, amount_out, price_next, fee
-    amount_in = amount_delta_a(price, price_next, liquidity, True)
-    fee = remaining - amount_in
-    if fee < 0:
-        raise WhirlpoolMathError("AmountRemainingOverflow")
-    return amount_in, amount_out, price_next, fee
-
-
-def step_in_b_to_a(
-    remaining: int, fee_rate: int, liquidity: int, price: int, target: int
-) -> tuple[int, int, int, int]:
-    """`compute_swap_step` for an exact-in B→A step, inlined like `step_in_a_to_b`."""
-    keep_rate = FEE_RATE_MUL_VALUE - fee_rate
-    diff = price - target if price > target else target - price
     initial: int | None
-    if liquidity == 0 or diff == 0:
-        initial = 0
-    else:
-        product = liquidity * diff
-        if product > U128_MAX:
+    if target < price:  # A→B: token A in, token B out
+        delta_in = amount_delta_a
+        product = liquidity * (price - target)
+        if product >= _U192:
+            raise WhirlpoolMathError("MultiplicationOverflow")
+        initial, rest = divmod(product << _Q64, price * target)
+        if rest:
+            initial += 1
+        if initial > U64_MAX:
             initial = None
+        if initial is not None and initial <= amount_calc:
+            price_next = target
+        else:  # short of the target: at most once per swap, so not inlined
+            price_next = next_sqrt_price_from_a_round_up(price, liquidity, amount_calc, True)
+        # Token B out, rounded down (the price only falls).
+        diff = price - price_next
+        if liquidity == 0 or diff == 0:
+            amount_out = 0
         else:
-            initial = product >> _Q64
-            if product & _Q64_MASK:
-                initial = None if initial == U64_MAX else initial + 1
-    amount_calc = remaining * keep_rate // FEE_RATE_MUL_VALUE
-    if initial is not None and initial <= amount_calc:
-        price_next = target
-    else:
-        if liquidity == 0:
-            raise WhirlpoolMathError("DivideByZero")
-        price_next = price + (amount_calc << _Q64) // liquidity
-        if price_next > U128_MAX:
-            raise WhirlpoolMathError("SqrtPriceOutOfBounds")
-    # Token A out, rounded down.
-    lower, upper = (price_next, price) if price > price_next else (price, price_next)
-    product = liquidity * (upper - lower)
-    if product >= _U192:
-        raise WhirlpoolMathError("MultiplicationOverflow")
-    amount_out = (product << _Q64) // (upper * lower)
-    if amount_out > U64_MAX:
-        raise WhirlpoolMathError("TokenMaxExceeded")
+            product = liquidity * diff
+            if product > U128_MAX:
+                raise WhirlpoolMathError("MultiplicationShiftRightOverflow")
+            amount_out = product >> _Q64
+    else:  # B→A: token B in, token A out
+        delta_in = amount_delta_b
+        diff = target - price
+        if liquidity == 0 or diff == 0:
+            initial = 0
+        else:
+            product = liquidity * diff
+            if product > U128_MAX:
+                initial = None
+            else:
+                initial = product >> _Q64
+                if product & _Q64_MASK:
+                    initial = None if initial == U64_MAX else initial + 1
+        if initial is not None and initial <= amount_calc:
+            price_next = target
+        else:
+            price_next = next_sqrt_price_from_b_round_down(price, liquidity, amount_calc, True)
+        # Token A out, rounded down (the price only rises).
+        product = liquidity * (price_next - price)
+        if product >= _U192:
+            raise WhirlpoolMathError("MultiplicationOverflow")
+        amount_out = (product << _Q64) // (price_next * price)
+        if amount_out > U64_MAX:
+            raise WhirlpoolMathError("TokenMaxExceeded")
     if price_next == target:
-        if initial is None:
-            amount_in = amount_delta_b(price, price_next, liquidity, True)
-        else:
-            amount_in = initial
+        # `initial`, the input up to the target, is reused when it fit u64.
+        amount_in = delta_in(price, price_next, liquidity, True) if initial is None else initial
         fee = -(-(amount_in * fee_rate) // keep_rate)
         if fee > U64_MAX:
             raise WhirlpoolMathError("NumberDownCastError")
         return amount_in, amount_out, price_next, fee
-    amount_in = amount_delta_b(price, price_next, liquidity, True)
+    amount_in = delta_in(price, price_next, liquidity, True)
     fee = remaining - amount_in
     if fee < 0:
         raise WhirlpoolMathError("AmountRemainingOverflow")
     return amount_in, amount_out, price_next, fee
 
 
-def step_out_a_to_b(
-    remaining: int, fee_rate: int, liquidity: int, price: int, target: int
+def step_out(
+    remaining: int, fee_rate: int, liquidity: int, price: int, target: int, *, a_to_b: bool
 ) -> tuple[int, int, int, int]:
-    """`compute_swap_step` for an exact-out A→B step (B fixed), inlined like the others."""
-    initial = try_amount_delta_b(price, target, liquidity, False)
+    """`compute_swap_step` for an exact-out step (the output token fixed), inlined.
+
+    One function for both directions, unlike the exact-in steps: exact-out is off the
+    sizer's hot path, so a few branches on `a_to_b` cost nothing that matters.
+    """
+    if a_to_b:
+        initial = try_amount_delta_b(price, target, liquidity, False)
+    else:
+        initial = try_amount_delta_a(price, target, liquidity, False)
     if initial is not None and initial <= remaining:
         price_next = target
-    else:
+    elif a_to_b:
         if liquidity == 0:
             raise WhirlpoolMathError("DivideByZero")
         price_next = price - -(-(remaining << _Q64) // liquidity)
         if price_next < 0:
             raise WhirlpoolMathError("SqrtPriceOutOfBounds")
-    amount_in = amount_delta_a(price, price_next, liquidity, True)
-    if price_next == target and initial is not None:
-        fixed = initial
-    else:
-        fixed = amount_delta_b(price, price_next, liquidity, False)
-    keep_rate = FEE_RATE_MUL_VALUE - fee_rate
-    fee = -(-(amount_in * fee_rate) // keep_rate)
-    if fee > U64_MAX:
-        raise WhirlpoolMathError("NumberDownCastError")
-    return amount_in, min(fixed, remaining), price_next, fee
-
-
-def step_out_b_to_a(
-    remaining: int, fee_rate: int, liquidity: int, price: int, target: int
-) -> tuple[int, int, int, int]:
-    """`compute_swap_step` for an exact-out B→A step (A fixed), inlined like the others."""
-    initial = try_amount_delta_a(price, target, liquidity, False)
-    if initial is not None and initial <= remaining:
-        price_next = target
     else:
         price_next = next_sqrt_price_from_a_round_up(price, liquidity, remaining, False)
-    amount_in = amount_delta_b(price, price_next, liquidity, True)
+    delta_in, delta_out = (
+        (amount_delta_a, amount_delta_b) if a_to_b else (amount_delta_b, amount_delta_a)
+    )
+    amount_in = delta_in(price, price_next, liquidity, True)
     if price_next == target and initial is not None:
         fixed = initial
     else:
-        fixed = amount_delta_a(price, price_next, liquidity, False)
+        fixed = delta_out(price, price_next, liquidity, False)
     keep_rate = FEE_RATE_MUL_VALUE - fee_rate
     fee = -(-(amount_in * fee_rate) // keep_rate)
     if fee > U64_MAX:

@@ -228,20 +228,9 @@ def buy_fill(state: PhoenixState, quote_lot_budget: int) -> Filled:
     cum_adjusted = side.cum_adjusted
     if side.exact and 0 < budget <= cum_adjusted[-1]:
         j = bisect_right(cum_adjusted, budget) - 1
-        adjusted = cum_adjusted[j]
-        base = side.cum_lots[j]
-        if adjusted == budget:  # orders before j taken whole; the budget ends with them
-            levels, index, partial = side.levels[j - 1], side.raw[j - 1] + 1, None
-        else:
-            per_lot = side.per_lot[j]
-            filled = (budget - adjusted) // per_lot
-            index = side.raw[j]
-            if filled:
-                base += filled
-                adjusted += filled * per_lot
-                levels, partial = side.levels[j], side.lots[j] - filled
-            else:  # not one lot of order j: the program stops in front of it
-                levels, partial = side.levels[j - 1] if j else 0, None
+        rest = budget - cum_adjusted[j]
+        filled = rest // side.per_lot[j] if rest else 0
+        base, adjusted, levels, index, partial = _prefix_fill(side, j, filled, not rest)
     else:
         base, adjusted, levels, index, partial = match(state, state.asks, U64_MAX, budget)
     fee = (adjusted * bps + BPS - 1) // BPS
@@ -261,19 +250,12 @@ def sell_fill(state: PhoenixState, base_lot_budget: int) -> Filled:
     """
     side = state.sides.get(True) or book_side(state, True)
     cum_lots = side.cum_lots
-    base = base_lot_budget
-    if side.exact and 0 < base <= cum_lots[-1]:
-        j = bisect_right(cum_lots, base) - 1
-        before = cum_lots[j]
-        adjusted = side.cum_adjusted[j]
-        if before == base:  # orders before j taken whole; the budget ends with them
-            levels, index, partial = side.levels[j - 1], side.raw[j - 1] + 1, None
-        else:
-            filled = base - before
-            adjusted += filled * side.per_lot[j]
-            levels, index, partial = side.levels[j], side.raw[j], side.lots[j] - filled
+    if side.exact and 0 < base_lot_budget <= cum_lots[-1]:
+        j = bisect_right(cum_lots, base_lot_budget) - 1
+        filled = base_lot_budget - cum_lots[j]
+        base, adjusted, levels, index, partial = _prefix_fill(side, j, filled, not filled)
     else:
-        base, adjusted, levels, index, partial = match(state, state.bids, base, U64_MAX)
+        base, adjusted, levels, index, partial = match(state, state.bids, base_lot_budget, U64_MAX)
     b = state.base_lots_per_base_unit
     fee = (adjusted * state.taker_fee_bps + BPS - 1) // BPS
     if fee + b - 1 > U64_MAX:
@@ -283,6 +265,22 @@ def sell_fill(state: PhoenixState, base_lot_budget: int) -> Filled:
     if fee > gross:
         raise QuoteError(state.address, "fee exceeds the matched quote lots")
     return base, gross - fee, fee, levels, index, partial
+
+
+def _prefix_fill(
+    side: BookSide, j: int, filled: int, ends_whole: bool
+) -> tuple[int, int, int, int, int | None]:
+    """`match`'s answer read off the prefix sums: live orders before `j` whole, then `filled`
+    lots of order `j`; `ends_whole` when the budget ends exactly with order j - 1."""
+    base = side.cum_lots[j]
+    adjusted = side.cum_adjusted[j]
+    if filled:
+        adjusted += filled * side.per_lot[j]
+        return base + filled, adjusted, side.levels[j], side.raw[j], side.lots[j] - filled
+    if ends_whole:  # the program moves past order j - 1 and stops
+        return base, adjusted, side.levels[j - 1], side.raw[j - 1] + 1, None
+    # Not one lot of order j: the program stops in front of it.
+    return base, adjusted, side.levels[j - 1] if j else 0, side.raw[j], None
 
 
 def buy(state: PhoenixState, quote_lot_budget: int) -> Match:

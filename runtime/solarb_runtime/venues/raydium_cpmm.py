@@ -216,6 +216,36 @@ def _direction(state: CpmmState, mint_in: Pubkey, now: int | None) -> tuple[Swap
     raise _foreign_mint(state, mint_in)
 
 
+def _fast(state: CpmmState, mint_in: Pubkey) -> FastPath | None:
+    """The hot-path form of the direction paying `mint_in`; None sends a quote down the
+    full path (a foreign mint, a halted pool, a direction only the full path gets right)."""
+    # Identity first: callers usually pass the state's own Pubkey objects.
+    if mint_in is state.mint_a or mint_in == state.mint_a:
+        return state.fast_a_to_b
+    if mint_in is state.mint_b or mint_in == state.mint_b:
+        return state.fast_b_to_a
+    return None
+
+
+def _full_quote(
+    state: CpmmState, mint_in: Pubkey, amount: int, now: int | None, exact_in: bool
+) -> Quote:
+    """A quote through the whole instruction: the pool's gates, then the program's refusal
+    with its precise error; `amount` is the input (exact_in) or the output wanted."""
+    path, mint_out = _direction(state, mint_in, now)
+    try:
+        if exact_in:
+            amount_in = amount
+            _, amount_out, swap = fill_exact_in(amount, path)
+        else:
+            amount_out = amount
+            amount_in, _, swap = fill_exact_out(amount, path)
+    except SwapRefused as exc:
+        raise _refusal(state, exc) from None
+    fee = swap[SWAP_TRADE_FEE] + swap[SWAP_CREATOR_FEE] if path[3] else swap[SWAP_TRADE_FEE]
+    return Quote(KIND, state.address, mint_in, mint_out, amount_in, amount_out, fee, exact_in)
+
+
 class RaydiumCpmmVenue:
     """The Raydium CPMM program: decode, quote, apply, encode, JSON and swap instruction."""
 
@@ -266,12 +296,7 @@ class RaydiumCpmmVenue:
         # the quote's numbers (no protocol/fund split). Anything the program would refuse
         # falls through to the full path below, which raises the precise error.
         if now is None and 0 < amount_in <= U64_MAX:
-            if mint_in is state.mint_a or mint_in == state.mint_a:
-                fast = state.fast_a_to_b
-            elif mint_in is state.mint_b or mint_in == state.mint_b:
-                fast = state.fast_b_to_a
-            else:
-                fast = None
+            fast = _fast(state, mint_in)
             if fast is not None:
                 mint_out, r_in, r_out, rate, creator_out, bps_in, max_in, bps_out, max_out, room = (
                     fast[:10]
@@ -294,13 +319,7 @@ class RaydiumCpmmVenue:
                         Quote,
                         (KIND, state.address, mint_in, mint_out, amount_in, out, fee, True, 0),
                     )
-        path, mint_out = _direction(state, mint_in, now)
-        try:
-            _, amount_out, swap = fill_exact_in(amount_in, path)
-        except SwapRefused as exc:
-            raise _refusal(state, exc) from None
-        fee = swap[SWAP_TRADE_FEE] + swap[SWAP_CREATOR_FEE] if path[3] else swap[SWAP_TRADE_FEE]
-        return Quote(KIND, state.address, mint_in, mint_out, amount_in, amount_out, fee, True)
+        return _full_quote(state, mint_in, amount_in, now, True)
 
     def quote_exact_out(
         self, state: CpmmState, mint_in: Pubkey, amount_out: int, *, now: int | None = None
@@ -308,12 +327,7 @@ class RaydiumCpmmVenue:
         # The hot path for pools without transfer fees: `fill_exact_out` inlined (see
         # quote_exact_in); refusals and Token-2022 pools take the full path.
         if now is None and 0 < amount_out <= U64_MAX:
-            if mint_in is state.mint_a or mint_in == state.mint_a:
-                fast = state.fast_a_to_b
-            elif mint_in is state.mint_b or mint_in == state.mint_b:
-                fast = state.fast_b_to_a
-            else:
-                fast = None
+            fast = _fast(state, mint_in)
             if fast is not None and fast[10]:
                 mint_out, r_in, r_out, _, creator_out = fast[:5]
                 room, _, keep, keep_creator = fast[9:]
@@ -340,13 +354,7 @@ class RaydiumCpmmVenue:
                                 0,
                             ),
                         )
-        path, mint_out = _direction(state, mint_in, now)
-        try:
-            amount_in, _, swap = fill_exact_out(amount_out, path)
-        except SwapRefused as exc:
-            raise _refusal(state, exc) from None
-        fee = swap[SWAP_TRADE_FEE] + swap[SWAP_CREATOR_FEE] if path[3] else swap[SWAP_TRADE_FEE]
-        return Quote(KIND, state.address, mint_in, mint_out, amount_in, amount_out, fee, False)
+        return _full_quote(state, mint_in, amount_out, now, False)
 
     def mid_price(self, state: CpmmState) -> Fraction:
         if state.reserve_a <= 0 or state.reserve_b <= 0:
