@@ -304,6 +304,10 @@ class Engine:
         found = self.finder.find(self.market, changed, now)
         t1 = self._clock_ns()
         stats.stages.find += t1 - t0
+        # Decide and send every opportunity of the batch first, then journal them: a later
+        # decision must not wait for an earlier one's records (the journal order per
+        # opportunity is unchanged).
+        done: list[tuple[Opportunity, Decision, ExecutionReport | None, tuple[int, ...]]] = []
         for opp in found:
             stats.opportunities += 1
             g0 = self._clock_ns()
@@ -326,27 +330,35 @@ class Engine:
                 stats.skipped[decision.reason or "unknown"] += 1
             g2 = self._clock_ns()
             stats.stages.execute += g2 - g1
-            trace_id = None
-            if self.tracer.enabled:
-                trace_id = self._trace(opp, decision, (started, t0, t1, g0, g1, g2))
-            self.journal.write("edge_snapshot", {**opportunity_doc(opp), "trace_id": trace_id})
-            self.journal.write(
-                "decision", {**_decision_doc(decision, opp, g1 - started), "trace_id": trace_id}
-            )
-            if decision.sent:
-                self.journal.write(
-                    "submitted_tx",
-                    {
-                        "opportunity_id": opp.id,
-                        "mode": self.mode,
-                        "ts_ns": now,
-                        "size": opp.size,
-                        "trace_id": trace_id,
-                    },
-                )
-            stats.stages.journal += self._clock_ns() - g2
+            done.append((opp, decision, report, (started, t0, t1, g0, g1, g2)))
+        for opp, decision, report, stamps in done:
+            self._record(opp, decision, stamps, now)
             if report is not None:
                 self._report(report, now)
+
+    def _record(
+        self, opp: Opportunity, decision: Decision, stamps: tuple[int, ...], now: int
+    ) -> None:
+        """The opportunity's journal records (and its trace, when tracing is on)."""
+        j0 = self._clock_ns()
+        trace_id = self._trace(opp, decision, stamps) if self.tracer.enabled else None
+        latency = stamps[4] - stamps[0]
+        self.journal.write("edge_snapshot", {**opportunity_doc(opp), "trace_id": trace_id})
+        self.journal.write(
+            "decision", {**_decision_doc(decision, opp, latency), "trace_id": trace_id}
+        )
+        if decision.sent:
+            self.journal.write(
+                "submitted_tx",
+                {
+                    "opportunity_id": opp.id,
+                    "mode": self.mode,
+                    "ts_ns": now,
+                    "size": opp.size,
+                    "trace_id": trace_id,
+                },
+            )
+        self.stats.stages.journal += self._clock_ns() - j0
 
     def _trace(self, opp: Opportunity, decision: Decision, stamps: tuple[int, ...]) -> str | None:
         """Spans from the stamps the loop took anyway (off the decision's critical path)."""
