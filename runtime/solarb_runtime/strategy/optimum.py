@@ -149,7 +149,7 @@ def polish(
     misled: float,
     flat: float,
     wide: int = 4096,
-    worth: float = 1e-4,
+    worth: float = 1e-3,
 ) -> tuple[int, int] | None:
     """The best integer near a model's top `guess`: a few exact evaluations, not a search.
 
@@ -180,8 +180,8 @@ def polish(
     _consider_defined(s, teeth.start(s.best_x))
     if s.best_v >= ceiling - tolerance:
         return s.best_x, s.best_v
-    # What a search could still gain is at most the gap to the ceiling; less than a basis
-    # point of the EV (a lot or a bin's rounding on a large trade) is not worth its quotes.
+    # What a search could still gain is at most the gap to the ceiling; less than 10 bps
+    # of the EV (a lot or a bin's rounding on a large trade) is not worth its quotes.
     if ceiling - s.best_v <= worth * abs(s.best_v):
         return s.best_x, s.best_v
     reach = 2.0 * flat + 8.0

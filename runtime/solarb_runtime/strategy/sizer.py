@@ -131,6 +131,7 @@ class Sizer:
         if top is None:
             found = maximise(ev, self.min_size, hi, level=level, cost_rate=rate, start=start)
         else:
+            ceiling = costs.model_ev(top.size, top.out)
             found = polish(
                 ev,
                 self.min_size,
@@ -139,11 +140,12 @@ class Sizer:
                 level=level,
                 start=start,
                 cost_rate=rate,
-                ceiling=costs.model_ev(top.size, top.out),
+                ceiling=ceiling,
                 # Each leg and each piece boundary crossed rounds once against the trader;
-                # far more than half an atom a crossing means the model missed a cost.
+                # far more than half an atom a crossing, and a percent of the EV, means
+                # the model missed a cost.
                 tolerance=len(route) - 1 + top.crossed,
-                misled=len(route) + top.crossed / 2 + 4,
+                misled=max(len(route) + top.crossed / 2 + 4, abs(ceiling) / 100),
                 flat=top.flat_width(),
             )
         if found is None:
