@@ -30,12 +30,14 @@ where the pool's output would pass u64::MAX. It is never infinite.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.amounts import U64_MAX, U128_MAX
 from solarb_runtime.venues.base import other_mint
 from solarb_runtime.venues.curve import LegCurve, Piece
-from solarb_runtime.venues.orca_whirlpool_layout import WhirlpoolState, swap_path
+from solarb_runtime.venues.orca_whirlpool_layout import SwapPath, WhirlpoolState, swap_path
 from solarb_runtime.venues.orca_whirlpool_math import FEE_RATE_MUL_VALUE
 
 _Q64 = float(1 << 64)
@@ -71,8 +73,15 @@ def _build(state: WhirlpoolState, a_to_b: bool) -> LegCurve:
     if keep_in <= 0.0 or keep_out <= 0.0:
         return _NO_LIQUIDITY  # a 100 % transfer fee: nothing reaches the pool or the trader
     k = keep_in * (FEE_RATE_MUL_VALUE - state.fee_rate) / FEE_RATE_MUL_VALUE
+    return LegCurve(_walk(state, path, a_to_b, k, keep_out))
+
+
+def _walk(
+    state: WhirlpoolState, path: SwapPath, a_to_b: bool, k: float, keep_out: float
+) -> Iterator[Piece]:
+    """The tick ranges in swap order, built as the sizer reads them (often one or two)."""
+    price = state.sqrt_price
     liquidity = state.liquidity
-    pieces: list[Piece] = []
     x0 = 0.0
     out0 = 0.0  # the user's output (after the output transfer fee)
     pool_out = 0.0  # the pool's output (before it), which the program caps at u64::MAX
@@ -92,33 +101,30 @@ def _build(state: WhirlpoolState, a_to_b: bool) -> LegCurve:
                 need_in = big_l * gap / _Q64
                 gives = big_l * gap / (float(price) * float(target)) * _Q64
             x1 = x0 + need_in / k
-            pieces.append(Piece(x0, x1, out0, keep_out * reserve_out * k, reserve_in, k))
+            piece = Piece(x0, x1, out0, keep_out * reserve_out * k, reserve_in, k)
             x0 = x1
             out0 += keep_out * gives
             pool_out += gives
-            if x0 >= _U64_MAX_F or pool_out >= _U64_MAX_F:
-                break
+            capped = _cap(piece, keep_out)
+            yield capped
+            if capped is not piece or x0 >= _U64_MAX_F or pool_out >= _U64_MAX_F:
+                return
         price = target
         if target == tick_price and delta is not None:
             liquidity += delta
             if not 0 <= liquidity <= U128_MAX:
-                break  # the program fails the swap at this crossing
-    if not pieces:
-        return _NO_LIQUIDITY
-    return LegCurve(tuple(_cap(pieces, keep_out)))
+                return  # the program fails the swap at this crossing
 
 
-def _cap(pieces: list[Piece], keep_out: float) -> list[Piece]:
-    """End the last piece at u64::MAX atoms in, or where the pool's output reaches it."""
-    last = pieces[-1]
-    end = last.x1
-    end = min(end, _U64_MAX_F)
+def _cap(piece: Piece, keep_out: float) -> Piece:
+    """End a piece at u64::MAX atoms in, or where the pool's output reaches it (only the
+    last piece can reach either: the walk stops there)."""
+    end = min(piece.x1, _U64_MAX_F)
     most_out = _U64_MAX_F * keep_out
-    if last.out(end) > most_out:
+    if piece.out(end) > most_out:
         # Invert out0 + a·u / (b + c·u) = most_out for u.
-        rest = most_out - last.out0
-        end = last.x0 + rest * last.b / (last.a - last.c * rest)
-    if end == last.x1:
-        return pieces
-    pieces[-1] = Piece(last.x0, max(end, last.x0), last.out0, last.a, last.b, last.c)
-    return pieces
+        rest = most_out - piece.out0
+        end = piece.x0 + rest * piece.b / (piece.a - piece.c * rest)
+    if end == piece.x1:
+        return piece
+    return Piece(piece.x0, max(end, piece.x0), piece.out0, piece.a, piece.b, piece.c)
