@@ -83,9 +83,10 @@ def _model_top(route: Sequence[PricedHop], rate: float, lo: int, hi: int) -> Mod
     """The route model's top, or None where a leg cannot be modelled (exact search then)."""
     try:
         legs = [hop.venue.curve(hop.state, hop.mint_in) for hop in route]
+        # Pieces are built as the walk reads them, so a bad one surfaces here too.
+        top = optimum(legs, rate, float(lo), float(hi))
     except (VenueError, ValueError, ArithmeticError):
         return None
-    top = optimum(legs, rate, float(lo), float(hi))
     if top is None or not (math.isfinite(top.size) and math.isfinite(top.out)):
         return None
     return top
