@@ -84,12 +84,17 @@ def journal_dir(tmp_path: Path) -> Path:
     return tmp_path / "journal"
 
 
-@pytest.mark.slow
-def test_run_on_the_sim_journals_decisions_and_writes_a_summary(journal_dir: Path) -> None:
-    started = time.monotonic()
-    done = subprocess.run(
+def _run_example(journal_dir: Path, *, seconds: int) -> subprocess.CompletedProcess[str]:
+    """`solarb run` of the example on the sim for `seconds`, journaling into `journal_dir`."""
+    return subprocess.run(
         solarb(
-            "run", str(EXAMPLE), "--duration", "5", "--no-view", "--journal-dir", str(journal_dir)
+            "run",
+            str(EXAMPLE),
+            "--duration",
+            str(seconds),
+            "--no-view",
+            "--journal-dir",
+            str(journal_dir),
         ),
         capture_output=True,
         text=True,
@@ -97,6 +102,12 @@ def test_run_on_the_sim_journals_decisions_and_writes_a_summary(journal_dir: Pat
         env=_env(),
         check=False,
     )
+
+
+@pytest.mark.slow
+def test_run_on_the_sim_journals_decisions_and_writes_a_summary(journal_dir: Path) -> None:
+    started = time.monotonic()
+    done = _run_example(journal_dir, seconds=5)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 60
     printed = json.loads(done.stdout)
@@ -215,16 +226,7 @@ def test_a_killed_session_gets_its_summary_on_the_next_start(journal_dir: Path) 
     assert _summaries(journal_dir) == []
     crashed = _journal_records(journal_dir)
     assert _decisions(crashed), "the crashed session must have journaled something"
-    done = subprocess.run(
-        solarb(
-            "run", str(EXAMPLE), "--duration", "1", "--no-view", "--journal-dir", str(journal_dir)
-        ),
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env=_env(),
-        check=False,
-    )
+    done = _run_example(journal_dir, seconds=1)
     assert done.returncode == 0, done.stderr
     assert "recovered the summary of a crashed session" in done.stderr
     recovered = [s for s in _summaries(journal_dir) if s["recovered"]]

@@ -75,14 +75,6 @@ def invert(m: Mobius, y: float) -> float:
     return (t * y - q) / denom if denom > 0.0 else math.inf
 
 
-def route_model_out(legs: Sequence[LegCurve], x: float) -> float:
-    """The route's modelled output for input `x`."""
-    amount = x
-    for leg in legs:
-        amount = leg.out(amount)  # past its capacity a leg delivers what it has
-    return amount
-
-
 def optimum(legs: Sequence[LegCurve], rate: float, lo: float, hi: float) -> ModelTop | None:
     """The size in [lo, hi] maximising R(x) − rate·x on the model; None if it breaks down.
 

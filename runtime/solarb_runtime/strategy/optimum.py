@@ -58,11 +58,11 @@ class _Search:
         return v
 
     def consider(self, x: int) -> bool:
-        """Evaluate `x` (if in range); True if it strictly beats the best so far."""
+        """Evaluate `x` (if in range and defined); True if it strictly beats the best so far."""
         if not self.lo <= x <= self.hi:
             return False
-        v = self.value(x)
-        if v > self.best_v:
+        v = self.ev(x)
+        if v is not None and v > self.best_v:
             # Only strict gains move the search: following ties lets noise drag it away.
             self.best_x, self.best_v = x, v
             return True
@@ -176,8 +176,8 @@ def polish(
         return x0, v0  # the model's top is a loss: no size in range pays
     teeth = _Teeth(s, level, start)
     for x in (x0 - 1, x0 + 1):
-        _consider_defined(s, x)
-    _consider_defined(s, teeth.start(s.best_x))
+        s.consider(x)
+    s.consider(teeth.start(s.best_x))
     if s.best_v >= ceiling - tolerance:
         return s.best_x, s.best_v
     # What a search could still gain is at most the gap to the ceiling; less than 10 bps
@@ -198,14 +198,6 @@ def polish(
     if found is not None and found[1] > s.best_v:
         return found
     return s.best_x, s.best_v
-
-
-def _consider_defined(s: _Search, x: int) -> None:
-    """Like `consider`, for points that may lie outside the feasible range."""
-    if s.lo <= x <= s.hi:
-        v = s.ev(x)
-        if v is not None and v > s.best_v:
-            s.best_x, s.best_v = x, v
 
 
 class _Teeth:
@@ -535,19 +527,18 @@ def _first_defined(ev: Objective, lo: int, hi: int) -> int | None:
         else:
             bad = x
             k += 1
-    while good - bad > 1:
-        mid = (good + bad) // 2
-        if ev(mid) is None:
-            bad = mid
-        else:
-            good = mid
-    return good
+    return _edge_of_defined(ev, good, bad)
 
 
 def _last_defined(ev: Objective, lo: int, hi: int) -> int:
     """Largest x in [lo, hi) with ev(x) defined, given ev(lo) defined and ev(hi) not."""
-    good, bad = lo, hi
-    while bad - good > 1:
+    return _edge_of_defined(ev, lo, hi)
+
+
+def _edge_of_defined(ev: Objective, good: int, bad: int) -> int:
+    """The defined point next to the undefined side, between a defined `good` and an
+    undefined `bad` (either side of it; feasibility is contiguous)."""
+    while abs(bad - good) > 1:
         mid = (good + bad) // 2
         if ev(mid) is None:
             bad = mid
