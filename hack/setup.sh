@@ -45,6 +45,26 @@ setup_venv() {
   echo "$want" > "$stamp"
 }
 
+setup_native() {
+  # The native core (Rust, PyO3): built with maturin into a wheel, installed into the venv.
+  # The stamp covers the crate's sources and lock; the import check catches a venv that a
+  # lock change re-synced (uv removes what the lock does not list).
+  local dir="$root/native" stamp="$venv/.solarb-native-stamp" want
+  want="$(cd "$dir" && find Cargo.toml Cargo.lock pyproject.toml src solarb_native -type f -print0 |
+    sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
+    "$venv/bin/python" -c 'import solarb_native' 2>/dev/null; then return 0; fi
+  command -v cargo >/dev/null 2>&1 || { echo "solarb's native core needs cargo (Rust) on PATH" >&2; return 1; }
+  say "building the native core (native/, cargo + maturin)"
+  local out="$cache/native-wheel"
+  rm -rf "$out"
+  CARGO_TARGET_DIR="$cache/native-target" "$venv/bin/maturin" build --release --locked -q \
+    -m "$dir/Cargo.toml" -o "$out" >/dev/null
+  UV_CACHE_DIR="$cache/uv" "$venv/bin/uv" pip install -q --python "$venv/bin/python" --no-deps \
+    --reinstall "$out"/solarb_native-*.whl
+  echo "$want" > "$stamp"
+}
+
 setup_services() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -63,6 +83,7 @@ setup_sdks() {
 }
 
 setup_venv
+setup_native
 if [[ "$what" == "test" ]]; then
   setup_services
   setup_sdks

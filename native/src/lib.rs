@@ -1,0 +1,190 @@
+//! solarb's native core, as the Python module `solarb_native._core`.
+//!
+//! The Python venues stay the reference (the SDK cross-checks pin them); this crate
+//! decodes the same bytes and quotes with the same integer math, and the parity tests
+//! pin it to them. A pool the native decoder does not model is declined (None), and the
+//! Python reference quotes it.
+
+pub mod cpmm;
+pub mod dlmm;
+pub mod phoenix;
+pub mod pool;
+pub mod route;
+pub mod sizer;
+pub mod types;
+pub mod whirlpool;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::types::{Account, DecodeFail, Decoded, Leg, QuoteFail};
+
+create_exception!(_core, QuoteFailure, PyException, "A swap the program would refuse: args (code, reason).");
+create_exception!(_core, DecodeFailure, PyException, "Bytes the reference rejects: args (account index, reason).");
+
+fn quote_err(fail: QuoteFail) -> PyErr {
+    QuoteFailure::new_err((fail.code(), fail.reason().to_string()))
+}
+
+fn decode_err(fail: DecodeFail) -> PyErr {
+    DecodeFailure::new_err((fail.account, fail.reason))
+}
+
+/// An amount as the venues take it: a u64 above zero, else the venue's amount failure.
+fn amount(value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    match value.extract::<u64>() {
+        Ok(v) if v > 0 => Ok(v),
+        _ => Err(quote_err(QuoteFail::Amount(format!("amount {value} outside 1..=u64::MAX")))),
+    }
+}
+
+/// A decoded pool of one venue kind.
+#[pyclass(frozen, module = "solarb_native._core", name = "Pool")]
+pub struct PyPool {
+    pub inner: pool::Pool,
+}
+
+#[pymethods]
+impl PyPool {
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.inner.header.kind
+    }
+    #[getter]
+    fn address<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.header.address)
+    }
+    #[getter]
+    fn mint_a<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.header.mint_a)
+    }
+    #[getter]
+    fn mint_b<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.header.mint_b)
+    }
+    #[getter]
+    fn decimals_a(&self) -> u8 {
+        self.inner.header.decimals_a
+    }
+    #[getter]
+    fn decimals_b(&self) -> u8 {
+        self.inner.header.decimals_b
+    }
+    #[getter]
+    fn slot(&self) -> u64 {
+        self.inner.header.slot
+    }
+
+    /// (amount_in, amount_out, fee, steps) of the exact swap; QuoteFailure if refused.
+    fn swap(&self, a_to_b: bool, amount_: &Bound<'_, PyAny>, exact_in: bool) -> PyResult<(u64, u64, u64, u32)> {
+        let s = self.inner.swap(a_to_b, amount(amount_)?, exact_in).map_err(quote_err)?;
+        Ok((s.amount_in, s.amount_out, s.fee, s.steps))
+    }
+
+    /// The leg model's pieces (x0, x1, out0, a, b, c) covering input up to `x_max`.
+    fn pieces(&self, a_to_b: bool, x_max: f64) -> PyResult<Vec<(f64, f64, f64, f64, f64, f64)>> {
+        let mut out = Vec::new();
+        self.inner.pieces(a_to_b, x_max, &mut out).map_err(quote_err)?;
+        Ok(out.iter().map(|p| (p.x0, p.x1, p.out0, p.a, p.b, p.c)).collect())
+    }
+
+    /// Whether both decode to the same state (the market's change test).
+    fn same(&self, other: &PyPool) -> bool {
+        self.inner == other.inner
+    }
+}
+
+/// (key, owner, data, slot) as the Python side passes a `RawAccount`.
+type RawTuple<'py> = Bound<'py, PyTuple>;
+
+struct Held<'py> {
+    key: [u8; 32],
+    owner: [u8; 32],
+    data: Bound<'py, PyBytes>,
+    slot: u64,
+}
+
+fn hold<'py>(raw: &RawTuple<'py>) -> PyResult<Held<'py>> {
+    let (key, owner, data, slot): (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, u64) = raw.extract()?;
+    let key: [u8; 32] = key.as_bytes().try_into().map_err(|_| pyo3::exceptions::PyValueError::new_err("key is not 32 bytes"))?;
+    let owner: [u8; 32] = owner.as_bytes().try_into().map_err(|_| pyo3::exceptions::PyValueError::new_err("owner is not 32 bytes"))?;
+    Ok(Held { key, owner, data, slot })
+}
+
+fn view<'a>(h: &'a Held<'_>) -> Account<'a> {
+    Account { key: &h.key, owner: &h.owner, data: h.data.as_bytes(), slot: h.slot }
+}
+
+/// Decode a pool of venue `kind`: None where the native core declines it (the Python
+/// reference then decodes and quotes it); DecodeFailure where the bytes are invalid.
+#[pyfunction]
+fn decode<'py>(kind: &str, primary: RawTuple<'py>, deps: Vec<Option<RawTuple<'py>>>) -> PyResult<Option<PyPool>> {
+    let primary = hold(&primary)?;
+    let held: Vec<Option<Held<'py>>> = deps.iter().map(|d| d.as_ref().map(hold).transpose()).collect::<PyResult<_>>()?;
+    let views: Vec<Option<Account<'_>>> = held.iter().map(|h| h.as_ref().map(view)).collect();
+    match pool::decode(kind, &view(&primary), &views).map_err(decode_err)? {
+        Decoded::Ok(inner) => Ok(Some(PyPool { inner })),
+        Decoded::Decline(_) => Ok(None),
+    }
+}
+
+/// Why `decode` would decline this pool (None when it would not): for reports and tests.
+#[pyfunction]
+fn decline_reason<'py>(kind: &str, primary: RawTuple<'py>, deps: Vec<Option<RawTuple<'py>>>) -> PyResult<Option<&'static str>> {
+    let primary = hold(&primary)?;
+    let held: Vec<Option<Held<'py>>> = deps.iter().map(|d| d.as_ref().map(hold).transpose()).collect::<PyResult<_>>()?;
+    let views: Vec<Option<Account<'_>>> = held.iter().map(|h| h.as_ref().map(view)).collect();
+    match pool::decode(kind, &view(&primary), &views).map_err(decode_err)? {
+        Decoded::Ok(_) => Ok(None),
+        Decoded::Decline(reason) => Ok(Some(reason)),
+    }
+}
+
+fn legs<'a, 'py>(route: &'a [(PyRef<'py, PyPool>, bool)]) -> Vec<(&'a pool::Pool, bool)> {
+    route.iter().map(|(p, d)| (&p.inner, *d)).collect()
+}
+
+/// The route's final output for `amount_in`; None if any leg refuses.
+#[pyfunction]
+fn route_out(route: Vec<(PyRef<'_, PyPool>, bool)>, amount_in: &Bound<'_, PyAny>) -> Option<u64> {
+    let amount = amount(amount_in).ok()?;
+    route::route_out(&legs(&route), amount)
+}
+
+/// The best size for the route: (size, ev, costs, [(amount_in, amount_out, fee, steps)]).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn size_route(
+    route: Vec<(PyRef<'_, PyPool>, bool)>,
+    min_size: u64,
+    max_size: u64,
+    fixed: i128,
+    flash_fee_bps: (u128, u128),
+    tip_share: (u128, u128),
+) -> Option<(u64, i128, i128, Vec<(u64, u64, u64, u32)>)> {
+    let costs = sizer::Costs {
+        fixed,
+        flash_num: flash_fee_bps.0,
+        flash_den: flash_fee_bps.1,
+        tip_num: tip_share.0,
+        tip_den: tip_share.1,
+    };
+    let sized = sizer::size_route(&legs(&route), &costs, min_size, max_size)?;
+    let swaps = sized.swaps.iter().map(|s| (s.amount_in, s.amount_out, s.fee, s.steps)).collect();
+    Some((sized.size, sized.ev, sized.costs, swaps))
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyPool>()?;
+    m.add("QuoteFailure", m.py().get_type::<QuoteFailure>())?;
+    m.add("DecodeFailure", m.py().get_type::<DecodeFailure>())?;
+    m.add("KINDS", pool::KINDS.to_vec())?;
+    m.add_function(wrap_pyfunction!(decode, m)?)?;
+    m.add_function(wrap_pyfunction!(decline_reason, m)?)?;
+    m.add_function(wrap_pyfunction!(route_out, m)?)?;
+    m.add_function(wrap_pyfunction!(size_route, m)?)?;
+    Ok(())
+}
