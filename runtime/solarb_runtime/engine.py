@@ -553,10 +553,11 @@ class Engine:
 
     def _observe_decoded(self, changed: set[Pubkey]) -> None:
         assert self.metrics is not None
+        market = self.market
         for pool in changed:
-            state = self.market.pool(pool)
-            if state is not None:
-                self.metrics.updates.labels(self.name, state.venue, "decoded", "").inc()
+            if market.current(pool) is not None:
+                kind = market.venue_of(pool).kind
+                self.metrics.updates.labels(self.name, kind, "decoded", "").inc()
 
     def _observe_market(self) -> None:
         """Periodic gauges: heartbeat, feed age and slot lag per venue, decode rejections."""
@@ -566,13 +567,14 @@ class Engine:
         now = self.stats.last_ts_ns
         newest: dict[str, float] = {}
         lag: dict[str, int] = {}
-        for state in market.pools():
-            age = market.pool_age_ms(state.address, now)
+        for pool in market.addresses():
+            kind = market.venue_of(pool).kind
+            age = market.pool_age_ms(pool, now)
             if age is not None:
-                newest[state.venue] = min(newest.get(state.venue, age), age)
-            pool_lag = market.slot_lag(state.address)
+                newest[kind] = min(newest.get(kind, age), age)
+            pool_lag = market.slot_lag(pool)
             if pool_lag is not None:
-                lag[state.venue] = min(lag.get(state.venue, pool_lag), pool_lag)
+                lag[kind] = min(lag.get(kind, pool_lag), pool_lag)
         for venue, age in newest.items():
             m.feed_age.labels(name, venue).set(age / 1e3)
         for venue, slots in lag.items():

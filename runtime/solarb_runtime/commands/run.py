@@ -135,7 +135,7 @@ def snapshot(session: Session, started: float) -> ViewSnapshot:
         elapsed_s=time.monotonic() - started,
         slot=stats.slot,
         account_updates=stats.account_updates,
-        pools=sum(1 for _ in session.market.pools()),
+        pools=len(session.market.addresses()),
         opportunities=stats.opportunities,
         sent=stats.sent,
         skipped=dict(stats.skipped),

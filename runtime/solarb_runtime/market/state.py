@@ -5,6 +5,11 @@ them all, then re-decodes once each pool they belong to, and returns the pools w
 decoded state changed; `apply` is a batch of one. A bad
 account never raises: it becomes a counted rejection and the pool is dropped until a
 good update arrives (a pool we cannot decode must not be traded on stale bytes).
+
+Pools of the venue kinds the native core models are decoded natively (`native`); their
+Python state (`pool`) is decoded from the same accounts only when something asks for it
+(a paper fill, a transaction, a report). A pool the native core declines is decoded in
+Python as before.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import AmountError
 from solarb_runtime.venues.base import DecodeError, PoolState, Venue, VenueError
-from solarb_runtime.venues.registry import VENUES, UnknownVenue
+from solarb_runtime.venues.native import NativePool, native_enabled, native_pool
+from solarb_runtime.venues.registry import VENUES, UnknownVenue, is_native
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +49,13 @@ class TokenGraph:
         self._out: dict[Pubkey, list[GraphEdge]] = {}
         self._pool_edges: dict[Pubkey, tuple[GraphEdge, GraphEdge]] = {}
 
-    def add(self, state: PoolState) -> bool:
+    def add(self, pool: Pubkey, venue: str, mint_a: Pubkey, mint_b: Pubkey) -> bool:
         """Add a pool's two edges; False if it was already there (mints never change)."""
-        if state.address in self._pool_edges:
+        if pool in self._pool_edges:
             return False
-        ab = GraphEdge(state.address, state.venue, state.mint_a, state.mint_b)
-        ba = GraphEdge(state.address, state.venue, state.mint_b, state.mint_a)
-        self._pool_edges[state.address] = (ab, ba)
+        ab = GraphEdge(pool, venue, mint_a, mint_b)
+        ba = GraphEdge(pool, venue, mint_b, mint_a)
+        self._pool_edges[pool] = (ab, ba)
         self._out.setdefault(ab.mint_in, []).append(ab)
         self._out.setdefault(ba.mint_in, []).append(ba)
         self.version += 1
@@ -80,6 +86,7 @@ class TokenGraph:
 @dataclass(slots=True)
 class _Tracked:
     venue: Venue[Any]
+    native: bool  # decoded by the native core (which may still decline a pool)
     deps: tuple[Pubkey, ...] = ()
 
 
@@ -94,17 +101,26 @@ class MarketState:
         self,
         tracked: Iterable[tuple[str, Pubkey]],
         venues: Mapping[str, Venue[Any]] = VENUES,
+        *,
+        native: bool | None = None,
     ) -> None:
+        """`native`: decode the kinds the native core models natively (default: unless
+        the environment sets SOLARB_NATIVE=0, which runs the Python reference alone)."""
+        use_native = native_enabled() if native is None else native
         self._tracked: dict[Pubkey, _Tracked] = {}
         for kind, address in tracked:
             venue = venues.get(kind)
             if venue is None:
                 raise UnknownVenue(kind)
-            self._tracked[address] = _Tracked(venue)
+            self._tracked[address] = _Tracked(venue, use_native and is_native(venue))
         self._accounts: dict[Pubkey, RawAccount] = {}
         self._seen_ns: dict[Pubkey, int] = {}
         self._dependents: dict[Pubkey, set[Pubkey]] = {}
+        # Python states: every decoded pool the native core does not hold, and those of
+        # native pools something asked for (dropped whenever the native pool changes).
         self._pools: dict[Pubkey, PoolState] = {}
+        self._native: dict[Pubkey, NativePool] = {}
+        self._mint_a: dict[Pubkey, Pubkey] = {}  # of native pools (mints never change)
         self.graph = TokenGraph()
         # `slot` is the newest slot heard from anyone; `account_slot` the newest slot an
         # account update carried. Their gap is the feed's lag behind the cluster.
@@ -195,11 +211,8 @@ class MarketState:
             self._dependents.setdefault(new, set()).add(pool)
         tracked.deps = deps
 
-    def _decode(self, pool: Pubkey, changed: set[Pubkey]) -> None:
-        tracked = self._tracked[pool]
-        primary = self._accounts.get(pool)
-        if primary is None:
-            return
+    def _deps(self, tracked: _Tracked) -> tuple[dict[Pubkey, RawAccount], bool]:
+        """The pool's dependencies that have arrived, and whether any has not."""
         deps: dict[Pubkey, RawAccount] = {}
         missing = False
         for dep in tracked.deps:
@@ -208,7 +221,22 @@ class MarketState:
                 missing = True
             else:
                 deps[dep] = raw
+        return deps, missing
+
+    def _decode(self, pool: Pubkey, changed: set[Pubkey]) -> None:
+        tracked = self._tracked[pool]
+        primary = self._accounts.get(pool)
+        if primary is None:
+            return
+        deps, missing = self._deps(tracked)
         try:
+            if tracked.native:
+                native = native_pool(tracked.venue.kind, primary, deps, tracked.deps)
+                if native is not None:
+                    self._keep_native(pool, native, changed)
+                    return
+                # Declined: a feature only the Python reference models.
+                self._native.pop(pool, None)
             # Some dependencies are optional (an oracle, a tick array that does not exist
             # on chain): the venue decides whether what has arrived is enough.
             state = tracked.venue.state(primary, deps)
@@ -220,14 +248,26 @@ class MarketState:
             if missing:
                 return
             self._reject(tracked.venue.kind, exc)
-            if self._pools.pop(pool, None) is not None:
+            had_python = self._pools.pop(pool, None) is not None
+            if self._native.pop(pool, None) is not None or had_python:
                 self.graph.remove(pool)
                 changed.add(pool)
             return
         if self._pools.get(pool) != state:
             self._pools[pool] = state
-            self.graph.add(state)
+            self.graph.add(pool, state.venue, state.mint_a, state.mint_b)
             changed.add(pool)
+
+    def _keep_native(self, pool: Pubkey, native: NativePool, changed: set[Pubkey]) -> None:
+        old = self._native.get(pool)
+        if old is not None and old.same(native):
+            return
+        self._native[pool] = native
+        self._pools.pop(pool, None)  # the Python state is re-decoded when asked for
+        if old is None:
+            mint_a = self._mint_a[pool] = Pubkey.from_bytes(native.mint_a)
+            self.graph.add(pool, native.kind, mint_a, Pubkey.from_bytes(native.mint_b))
+        changed.add(pool)
 
     def _reject(self, kind: str, exc: Exception) -> None:
         reason = exc.reason if isinstance(exc, DecodeError) else type(exc).__name__
@@ -236,10 +276,48 @@ class MarketState:
     # -- reads -------------------------------------------------------------------------
 
     def pool(self, address: Pubkey) -> PoolState | None:
-        return self._pools.get(address)
+        """The pool's Python state (decoded now from its accounts if only native so far)."""
+        state = self._pools.get(address)
+        if state is not None or address not in self._native:
+            return state
+        tracked = self._tracked[address]
+        primary = self._accounts[address]
+        deps, _ = self._deps(tracked)
+        try:
+            state = cast(PoolState, tracked.venue.state(primary, deps))
+        except (KeyError, VenueError, AmountError, ValueError) as exc:
+            # The native core took bytes the reference refuses: a parity bug. Count it
+            # and trade nothing on this pool's Python side.
+            self._reject(tracked.venue.kind, exc)
+            self.rejections[f"{tracked.venue.kind}: native parity"] += 1
+            return None
+        self._pools[address] = state
+        return state
+
+    def native(self, address: Pubkey) -> NativePool | None:
+        """The pool as the native core decoded it; None if it is quoted in Python."""
+        return self._native.get(address)
+
+    def native_leg(self, address: Pubkey, mint_in: Pubkey) -> tuple[NativePool, bool] | None:
+        """The native pool and the swap direction (a_to_b) for selling `mint_in` to it."""
+        native = self._native.get(address)
+        return None if native is None else (native, mint_in == self._mint_a[address])
+
+    def current(self, address: Pubkey) -> object | None:
+        """The object the pool's latest decode produced: a new one after every change."""
+        native = self._native.get(address)
+        return native if native is not None else self._pools.get(address)
+
+    def addresses(self) -> list[Pubkey]:
+        """Every pool with a decoded state (native or Python)."""
+        return [*self._native, *(p for p in self._pools if p not in self._native)]
 
     def pools(self) -> Iterator[PoolState]:
-        return iter(self._pools.values())
+        """Every decoded pool's Python state (decoding the native-only ones)."""
+        for address in self.addresses():
+            state = self.pool(address)
+            if state is not None:
+                yield state
 
     def venue_of(self, pool: Pubkey) -> Venue[Any]:
         return self._tracked[pool].venue

@@ -21,14 +21,14 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import solarb_native
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import GraphEdge, MarketState
 from solarb_runtime.strategy.candidate import opportunity_from
-from solarb_runtime.strategy.route import QUOTE_FAILURES, PricedHop, bind
+from solarb_runtime.strategy.route import QUOTE_FAILURES, Route, bind, leg_out
 from solarb_runtime.strategy.sizer import Sizer
-from solarb_runtime.venues.base import PoolState
 
 _NO_RATE = -math.inf
 
@@ -72,9 +72,10 @@ class CycleSearch:
         self._cycles: list[tuple[int, ...]] = []
         self._by_pool: dict[Pubkey, list[int]] = {}
         self._probe: dict[Pubkey, int] = {}
-        # The state object each pool's edge rates were quoted on: the same object again
-        # means nothing to refresh and no cycle to re-sum.
-        self._rated: dict[Pubkey, PoolState] = {}
+        # The decode (`MarketState.current`) each pool's edge rates were quoted on: the
+        # same object again means nothing to refresh and no cycle to re-sum.
+        self._rated: dict[Pubkey, object] = {}
+        self._pool_edges: dict[Pubkey, list[int]] = {}
         self._known_version = -1
 
     # -- structure ---------------------------------------------------------------------
@@ -83,9 +84,10 @@ class CycleSearch:
         """Re-enumerate edges, probe sizes and cycles from the market's token graph."""
         graph = self.market.graph
         self._edges, self._edge_ids, self._log_rate = [], {}, []
-        self._cycles, self._by_pool = [], {}
+        self._cycles, self._by_pool, self._pool_edges = [], {}, {}
         for token in graph.tokens():
             for e in graph.edges_from(token):
+                self._pool_edges.setdefault(e.pool, []).append(len(self._edges))
                 self._edge_ids[(e.pool, e.mint_in)] = len(self._edges)
                 self._edges.append(Hop(e.venue, e.pool, e.mint_in, e.mint_out))
                 self._log_rate.append(_NO_RATE)
@@ -154,24 +156,37 @@ class CycleSearch:
         for eid in range(len(self._edges)):
             self._refresh_edge(eid)
         for pool in {hop.pool for hop in self._edges}:
-            state = self.market.pool(pool)
-            if state is not None:
-                self._rated[pool] = state
+            current = self.market.current(pool)
+            if current is not None:
+                self._rated[pool] = current
 
     def _refresh_edge(self, eid: int) -> None:
         hop = self._edges[eid]
-        state = self.market.pool(hop.pool)
         probe = self._probe.get(hop.mint_in)
         rate = _NO_RATE
-        if state is not None and probe is not None:
-            try:
-                out = self.market.venue_of(hop.pool).quote_exact_in(state, hop.mint_in, probe)
-            except QUOTE_FAILURES:
-                out = None
-            if out is not None and out.amount_out > 0:
-                rate = math.log(out.amount_out / probe)
+        if probe is not None:
+            out = self._probe_out(hop, probe)
+            if out:
+                rate = math.log(out / probe)
         self._log_rate[eid] = rate
         self.stats.rates_refreshed += 1
+
+    def _probe_out(self, hop: Hop, probe: int) -> int | None:
+        """The edge's exact output for `probe` atoms in (None: no state, or refused)."""
+        market = self.market
+        leg = market.native_leg(hop.pool, hop.mint_in)
+        if leg is not None:
+            try:
+                return leg[0].swap(leg[1], probe, True)[1]
+            except solarb_native.QuoteFailure:
+                return None
+        state = market.pool(hop.pool)
+        if state is None:
+            return None
+        try:
+            return market.venue_of(hop.pool).quote_exact_in(state, hop.mint_in, probe).amount_out
+        except QUOTE_FAILURES:
+            return None
 
     # -- evaluation --------------------------------------------------------------------
 
@@ -182,20 +197,17 @@ class CycleSearch:
             self.rebuild()  # New or removed pools: the cycle set itself changed.
             return self._evaluate(range(len(self._cycles)), now_ns)
         touched: set[int] = set()
-        ids = self._edge_ids
         rated = self._rated
         for pool in changed:
-            state = self.market.pool(pool)
-            if state is None:
+            current = self.market.current(pool)
+            if current is None:
                 continue
-            if rated.get(pool) is state:
+            if rated.get(pool) is current:
                 self.stats.pools_unchanged += 1
                 continue
-            rated[pool] = state
-            for mint in (state.mint_a, state.mint_b):
-                eid = ids.get((pool, mint))
-                if eid is not None:
-                    self._refresh_edge(eid)
+            rated[pool] = current
+            for eid in self._pool_edges.get(pool, ()):
+                self._refresh_edge(eid)
             touched.update(self._by_pool.get(pool, ()))
         return self._evaluate(sorted(touched), now_ns)
 
@@ -258,7 +270,7 @@ class CycleSearch:
 
 def _shared_route_out(
     cycle: tuple[int, ...],
-    route: tuple[PricedHop, ...],
+    route: Route,
     amount_in: int,
     legs: dict[tuple[int, ...], int | None],
 ) -> int | None:
@@ -269,17 +281,13 @@ def _shared_route_out(
     with the same amount, so a shared prefix has the same exact output.
     """
     amount: int | None = amount_in
-    for i, hop in enumerate(route):
+    for i in range(len(cycle)):
         prefix = cycle[: i + 1]
         if prefix in legs:
             amount = legs[prefix]
         else:
             assert amount is not None
-            try:
-                amount = hop.venue.quote_exact_in(hop.state, hop.mint_in, amount).amount_out
-            except QUOTE_FAILURES:
-                amount = None
-            legs[prefix] = amount
+            amount = legs[prefix] = leg_out(route, i, amount)
         if amount is None:
             return None
     return amount

@@ -21,7 +21,7 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.strategy.candidate import opportunity_from
-from solarb_runtime.strategy.route import QUOTE_FAILURES, PricedHop, bind
+from solarb_runtime.strategy.route import bind, leg_out
 from solarb_runtime.strategy.sizer import Sizer
 
 
@@ -117,9 +117,9 @@ class EdgeJoiner:
                 continue
             stats.routes_screened += 1
             if hops[0] not in first:
-                first[hops[0]] = _out(priced[0], sizer.min_size)
+                first[hops[0]] = leg_out(priced, 0, sizer.min_size)
             bought = first[hops[0]]
-            out = None if bought is None else _out(priced[1], bought)
+            out = None if bought is None else leg_out(priced, 1, bought)
             if out is None or out <= sizer.min_size:
                 stats.screened_out += 1
                 continue
@@ -133,11 +133,3 @@ class EdgeJoiner:
                 opportunity_from("edge", hops, sized, slot=self.market.slot, now_ns=now_ns)
             )
         return found
-
-
-def _out(hop: PricedHop, amount_in: int) -> int | None:
-    """One leg's exact output, None where the venue refuses the size (as `route_out`)."""
-    try:
-        return hop.venue.quote_exact_in(hop.state, hop.mint_in, amount_in).amount_out
-    except QUOTE_FAILURES:
-        return None

@@ -12,14 +12,13 @@ exact; the result is the best one seen.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.strategy.model import ModelTop, optimum
 from solarb_runtime.strategy.optimum import maximise, polish
-from solarb_runtime.strategy.route import PricedHop, route_in, route_out, route_quotes
+from solarb_runtime.strategy.route import Route, route_curves, route_in, route_out, route_quotes
 from solarb_runtime.venues.base import Quote, VenueError
 
 BPS = 10_000
@@ -79,10 +78,10 @@ class SizedRoute:
         return self.quotes[-1].amount_out
 
 
-def _model_top(route: Sequence[PricedHop], rate: float, lo: int, hi: int) -> ModelTop | None:
+def _model_top(route: Route, rate: float, lo: int, hi: int) -> ModelTop | None:
     """The route model's top, or None where a leg cannot be modelled (exact search then)."""
     try:
-        legs = [hop.venue.curve(hop.state, hop.mint_in) for hop in route]
+        legs = route_curves(route)
         # Pieces are built as the walk reads them, so a bad one surfaces here too.
         top = optimum(legs, rate, float(lo), float(hi))
     except (VenueError, ValueError, ArithmeticError):
@@ -106,7 +105,7 @@ class Sizer:
         self.costs = costs
         self.slippage_bps = slippage_bps
 
-    def size(self, route: Sequence[PricedHop], max_size: int | None = None) -> SizedRoute | None:
+    def size(self, route: Route, max_size: int | None = None) -> SizedRoute | None:
         """The best size for `route` (None if it cannot be quoted even at `min_size`)."""
         hi = self.max_size if max_size is None else min(self.max_size, max_size)
         costs = self.costs

@@ -7,6 +7,7 @@ the native core declines (a feature it does not model) is decoded and quoted in 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
 import solarb_native
@@ -23,6 +24,8 @@ from solarb_runtime.venues.base import (
 
 NativePool = solarb_native.Pool
 NativeAccount = tuple[bytes, bytes, bytes, int]
+NativeSwap = tuple[int, int, int, int]  # amount_in, amount_out, fee, steps
+NATIVE_KINDS = frozenset(solarb_native.KINDS)
 
 _QUOTE_ERRORS: dict[str, type[QuoteError]] = {
     "insufficient": InsufficientLiquidity,
@@ -30,6 +33,11 @@ _QUOTE_ERRORS: dict[str, type[QuoteError]] = {
     "amount": AmountOutOfRange,
     "refused": QuoteError,
 }
+
+
+def native_enabled() -> bool:
+    """False when the environment sets SOLARB_NATIVE=0: the Python reference alone."""
+    return os.environ.get("SOLARB_NATIVE", "1") != "0"
 
 
 def native_account(raw: RawAccount) -> NativeAccount:

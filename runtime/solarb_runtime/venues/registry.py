@@ -11,6 +11,7 @@ from typing import Any
 
 from solarb_runtime.venues import meteora_dlmm, orca_whirlpool, phoenix, raydium_cpmm
 from solarb_runtime.venues.base import Venue, VenueError
+from solarb_runtime.venues.native import NATIVE_KINDS
 
 VENUES: Mapping[str, Venue[Any]] = {
     meteora_dlmm.VENUE.kind: meteora_dlmm.VENUE,
@@ -34,3 +35,9 @@ def venue(kind: str) -> Venue[Any]:
         return VENUES[kind]
     except KeyError:
         raise UnknownVenue(kind) from None
+
+
+def is_native(venue: Venue[Any]) -> bool:
+    """Whether the native core decodes `venue`'s pools: the registry's own venue of a kind
+    the core models (a test's or a user's own venue object stays in Python)."""
+    return VENUES.get(venue.kind) is venue and venue.kind in NATIVE_KINDS
