@@ -73,6 +73,11 @@ class TokenGraph:
     def edges_from(self, mint: Pubkey) -> list[GraphEdge]:
         return self._out.get(mint, [])
 
+    def mints(self, pool: Pubkey) -> tuple[Pubkey, Pubkey] | None:
+        """The pool's (mint_a, mint_b), None if it is not in the graph."""
+        edges = self._pool_edges.get(pool)
+        return None if edges is None else (edges[0].mint_in, edges[0].mint_out)
+
     def pools_between(self, a: Pubkey, b: Pubkey) -> list[Pubkey]:
         return [e.pool for e in self.edges_from(a) if e.mint_out == b]
 

@@ -60,10 +60,10 @@ class EdgeJoiner:
 
     def routes_through(self, pool: Pubkey) -> list[tuple[Hop, Hop]]:
         """Both directions of every edge that uses `pool` on a configured pair."""
-        state = self.market.pool(pool)
-        if state is None:
+        pool_mints = self.market.graph.mints(pool)
+        if pool_mints is None:
             return []
-        mints = {state.mint_a, state.mint_b}
+        mints = set(pool_mints)
         out: list[tuple[Hop, Hop]] = []
         for pair in self.pairs:
             if mints == {pair.start, pair.other}:

@@ -15,10 +15,20 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import solarb_native
+
 from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.strategy.model import ModelTop, optimum
 from solarb_runtime.strategy.optimum import maximise, polish
-from solarb_runtime.strategy.route import Route, route_curves, route_in, route_out, route_quotes
+from solarb_runtime.strategy.route import (
+    NativeRoute,
+    Route,
+    native_quote,
+    route_curves,
+    route_in,
+    route_out,
+    route_quotes,
+)
 from solarb_runtime.venues.base import Quote, VenueError
 
 BPS = 10_000
@@ -99,15 +109,28 @@ def min_out(amount_out: int, slippage_bps: int) -> int:
 class Sizer:
     """Sizes routes: best EV within [min_size, max_size], min-outs from the slippage budget."""
 
-    def __init__(self, min_size: int, max_size: int, costs: CostModel, slippage_bps: int) -> None:
+    def __init__(
+        self,
+        min_size: int,
+        max_size: int,
+        costs: CostModel,
+        slippage_bps: int,
+        *,
+        native: bool = True,
+    ) -> None:
+        """`native`: size routes the native core holds in Rust (the same algorithm; off,
+        this module sizes them on the native quotes, which the parity tests compare)."""
         self.min_size = max(1, min_size)
         self.max_size = min(max_size, U64_MAX)
         self.costs = costs
         self.slippage_bps = slippage_bps
+        self.native = native
 
     def size(self, route: Route, max_size: int | None = None) -> SizedRoute | None:
         """The best size for `route` (None if it cannot be quoted even at `min_size`)."""
         hi = self.max_size if max_size is None else min(self.max_size, max_size)
+        if self.native and isinstance(route, NativeRoute):
+            return self._size_native(route, hi)
         costs = self.costs
         outs: dict[int, int | None] = {}
 
@@ -159,5 +182,28 @@ class Sizer:
             quotes=quotes,
             costs=costs.total(size, gross),
             ev=value,
+            min_outs=tuple(min_out(q.amount_out, self.slippage_bps) for q in quotes),
+        )
+
+    def _size_native(self, route: NativeRoute, hi: int) -> SizedRoute | None:
+        costs = self.costs
+        flash, tip = costs.flash_fee_bps, costs.tip_share
+        found = solarb_native.size_route(
+            route.legs,
+            self.min_size,
+            hi,
+            costs.fixed,
+            (flash.numerator, flash.denominator),
+            (tip.numerator, tip.denominator),
+        )
+        if found is None:
+            return None
+        size, ev, total, swaps = found
+        quotes = tuple(native_quote(hop, swap) for hop, swap in zip(route.hops, swaps, strict=True))
+        return SizedRoute(
+            size=size,
+            quotes=quotes,
+            costs=total,
+            ev=ev,
             min_outs=tuple(min_out(q.amount_out, self.slippage_bps) for q in quotes),
         )
