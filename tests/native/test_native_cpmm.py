@@ -7,11 +7,13 @@ the same class (DecodeError naming the same account, UnsupportedPool as a declin
 
 from __future__ import annotations
 
+import contextlib
 import random
 import struct
 from dataclasses import replace
 from fractions import Fraction
 
+import pytest
 import solarb_native
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -23,8 +25,13 @@ from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimToken
 from solarb_runtime.venues.base import DecodeError, QuoteError, UnsupportedPool, VenueError
-from solarb_runtime.venues.native import NativePool, native_account, native_deps, native_pool
-from solarb_runtime.venues.native import quote_error
+from solarb_runtime.venues.native import (
+    NativePool,
+    native_account,
+    native_deps,
+    native_pool,
+    quote_error,
+)
 from solarb_runtime.venues.raydium_cpmm import CpmmState, RaydiumCpmmVenue
 from solarb_runtime.venues.raydium_cpmm_layout import CPMM_PROGRAM, STATUS_SWAP_DISABLED
 from solarb_runtime.venues.raydium_cpmm_samples import sample_state
@@ -70,11 +77,8 @@ def _native(state: CpmmState) -> NativePool | None:
 
 
 def _fee_in_force_is_total(state: CpmmState) -> bool:
-    return any(p.fee_in is not None and p.fee_in.basis_points == 10_000 for p in _paths(state))
-
-
-def _paths(state: CpmmState) -> tuple[object, ...]:
-    return (state.path_a_to_b, state.path_b_to_a)
+    paths = (state.path_a_to_b, state.path_b_to_a)
+    return any(p.fee_in is not None and p.fee_in.basis_points == 10_000 for p in paths)
 
 
 def _py(state: CpmmState, a_to_b: bool, amount: int, exact_in: bool) -> Outcome:
@@ -143,9 +147,7 @@ def _assert_pieces_equal(pool: NativePool, state: CpmmState) -> None:
     # Same float operations in the same order: the pieces are equal, not merely close.
     for a_to_b in (True, False):
         mint_in = state.mint_a if a_to_b else state.mint_b
-        expected = [
-            (p.x0, p.x1, p.out0, p.a, p.b, p.c) for p in V.curve(state, mint_in).pieces
-        ]
+        expected = [(p.x0, p.x1, p.out0, p.a, p.b, p.c) for p in V.curve(state, mint_in).pieces]
         assert pool.pieces(a_to_b, float("inf")) == expected
 
 
@@ -216,9 +218,7 @@ def test_halted_pools_refuse_alike() -> None:
         replace(base, pool=replace(base.pool, fund_fees_token_0=base.vault_amount_a + 1)),
         replace(
             base,
-            pool=replace(
-                base.pool, protocol_fees_token_0=U64_MAX, fund_fees_token_0=U64_MAX
-            ),
+            pool=replace(base.pool, protocol_fees_token_0=U64_MAX, fund_fees_token_0=U64_MAX),
         ),
     ]
     for state in halted:
@@ -238,7 +238,9 @@ def test_same_tracks_what_quotes_read() -> None:
     primary, deps = V.encode(state)
     pool, again = _decode(primary, deps), _decode(primary, deps)
     moved = _native(replace(state, vault_amount_a=state.vault_amount_a + 1))
-    assert pool is not None and again is not None and moved is not None
+    assert pool is not None
+    assert again is not None
+    assert moved is not None
     assert pool.same(again)
     assert not pool.same(moved)
 
@@ -302,21 +304,20 @@ def test_decode_fuzz_fails_where_python_fails(data: st.DataObject) -> None:
             deps = {k: v for k, v in deps.items() if k != target}
         else:
             deps = {**deps, target: mutated}
-    try:
+    # If the primary fails, the native decoder must fail on it before any dependency.
+    with contextlib.suppress(DecodeError):
         order = V.dependencies(primary)
-    except DecodeError:
-        pass  # the primary fails: the native decoder must fail on it before any dependency
     try:
         expected: CpmmState | VenueError = V.state(primary, deps)
     except VenueError as exc:
         expected = exc
-    try:
-        pool = native_pool(KIND, primary, deps, order)
-    except DecodeError as exc:
-        assert isinstance(expected, DecodeError), (exc, expected)
-        assert exc.account == expected.account, (exc, expected)
+    if isinstance(expected, DecodeError):
+        with pytest.raises(DecodeError) as raised:
+            native_pool(KIND, primary, deps, order)
+        assert raised.value.account == expected.account, (raised.value, expected)
         event(f"decode error: {expected.kind}")
         return
+    pool = native_pool(KIND, primary, deps, order)
     if isinstance(expected, VenueError):
         assert isinstance(expected, UnsupportedPool), expected
         assert pool is None
@@ -357,14 +358,11 @@ def test_transfer_hook_mint_declines() -> None:
     hook = struct.pack("<HH", EXT_TRANSFER_HOOK, 64) + bytes(64)
     mint = encode_mint(state.decimals_a, token_2022_fee=state.transfer_fees_a) + hook
     deps[state.mint_a] = replace(deps[state.mint_a], data=mint)
-    try:
+    with pytest.raises(UnsupportedPool, match="transfer hook"):
         V.state(primary, deps)
-    except UnsupportedPool as exc:
-        assert "transfer hook" in str(exc)
-    else:
-        raise AssertionError("the Python venue accepted a transfer-hook mint")
     reason = _reason(primary, deps)
-    assert reason is not None and "transfer hook" in reason
+    assert reason is not None
+    assert "transfer hook" in reason
 
 
 def test_full_transfer_fee_in_force_declines() -> None:
@@ -379,10 +377,6 @@ def test_out_of_bounds_rates_decline() -> None:
     state = _sim_state(random.Random(5))
     bad = replace(state, config=replace(state.config, protocol_fee_rate=960_001))
     primary, deps = V.encode(bad)
-    try:
+    with pytest.raises(UnsupportedPool):
         V.state(primary, deps)
-    except UnsupportedPool:
-        pass
-    else:
-        raise AssertionError("the Python venue accepted out-of-bounds rates")
     assert _reason(primary, deps) == "config fee rates outside the program's bounds"
