@@ -6,6 +6,7 @@ same bytes and quotes with the same integer math (the parity tests pin it to the
 
 from solarb_native._core import (
     KINDS,
+    CycleBook,
     DecodeFailure,
     Pool,
     QuoteFailure,
@@ -17,6 +18,7 @@ from solarb_native._core import (
 
 __all__ = [
     "KINDS",
+    "CycleBook",
     "DecodeFailure",
     "Pool",
     "QuoteFailure",

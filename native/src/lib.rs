@@ -6,6 +6,7 @@
 //! Python reference quotes it.
 
 pub mod cpmm;
+pub mod cycles;
 pub mod dlmm;
 pub mod phoenix;
 pub mod pool;
@@ -176,9 +177,67 @@ fn size_route(
     Some((sized.size, sized.ev, sized.costs, swaps))
 }
 
+/// The cycle search's rates and sums (`strategy/cycles.py` keeps the enumeration).
+#[pyclass(module = "solarb_native._core", name = "CycleBook")]
+pub struct PyCycleBook {
+    book: cycles::Book,
+    pools: Vec<Option<Py<PyPool>>>,
+}
+
+#[pymethods]
+impl PyCycleBook {
+    /// `edges`: (pool index, a_to_b, probe size or None); `cycles`: edge indices each.
+    #[new]
+    fn new(pools: usize, edges: Vec<(usize, bool, Option<u64>)>, cycles: Vec<Vec<usize>>) -> PyResult<Self> {
+        let edges = edges.into_iter().map(|(pool, a_to_b, probe)| cycles::Edge { pool, a_to_b, probe }).collect();
+        let book = cycles::Book::new(pools, edges, cycles).map_err(pyo3::exceptions::PyValueError::new_err)?;
+        Ok(PyCycleBook { book, pools: (0..pools).map(|_| None).collect() })
+    }
+
+    /// Give pools their new native states (None: not native now) and re-rate their edges.
+    fn set_pools(&mut self, changed: Vec<(usize, Option<Py<PyPool>>)>) -> PyResult<()> {
+        for (index, pool) in changed {
+            if index >= self.pools.len() {
+                return Err(pyo3::exceptions::PyIndexError::new_err(format!("pool {index} out of range")));
+            }
+            self.book.refresh(index, pool.as_ref().map(|p| &p.get().inner));
+            self.pools[index] = pool;
+        }
+        Ok(())
+    }
+
+    /// The rate of an edge the Python side quoted (a pool the native core declined).
+    fn set_rate(&mut self, edge: usize, rate: f64) -> PyResult<()> {
+        let slot = self.book.rates.get_mut(edge).ok_or_else(|| pyo3::exceptions::PyIndexError::new_err(format!("edge {edge} out of range")))?;
+        *slot = rate;
+        Ok(())
+    }
+
+    /// The cycles through `pools` whose log rates sum above zero (ascending), and how
+    /// many cycles were summed; every cycle when `pools` is None.
+    fn hot(&self, pools: Option<Vec<usize>>) -> PyResult<(Vec<usize>, usize)> {
+        let ids: Vec<usize> = match pools {
+            None => (0..self.book.cycles.len()).collect(),
+            Some(pools) => {
+                if let Some(bad) = pools.iter().find(|&&p| p >= self.pools.len()) {
+                    return Err(pyo3::exceptions::PyIndexError::new_err(format!("pool {bad} out of range")));
+                }
+                self.book.touched(&pools)
+            }
+        };
+        let summed = ids.len();
+        Ok((ids.into_iter().filter(|&c| self.book.sum(c) > 0.0).collect(), summed))
+    }
+
+    fn rates(&self) -> Vec<f64> {
+        self.book.rates.clone()
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPool>()?;
+    m.add_class::<PyCycleBook>()?;
     m.add("QuoteFailure", m.py().get_type::<QuoteFailure>())?;
     m.add("DecodeFailure", m.py().get_type::<DecodeFailure>())?;
     m.add("KINDS", pool::KINDS.to_vec())?;

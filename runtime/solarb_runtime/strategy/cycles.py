@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import solarb_native
 from solders.pubkey import Pubkey
 
+from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import GraphEdge, MarketState
 from solarb_runtime.strategy.candidate import opportunity_from
@@ -68,10 +69,11 @@ class CycleSearch:
         self.stats = CycleStats()
         self._edges: list[Hop] = []
         self._edge_ids: dict[tuple[Pubkey, Pubkey], int] = {}
-        self._log_rate: list[float] = []
         self._cycles: list[tuple[int, ...]] = []
-        self._by_pool: dict[Pubkey, list[int]] = {}
         self._probe: dict[Pubkey, int] = {}
+        # Rates and sums live in the native book, pools by index (`_pool_index`).
+        self._pool_index: dict[Pubkey, int] = {}
+        self._book = solarb_native.CycleBook(0, [], [])
         # The decode (`MarketState.current`) each pool's edge rates were quoted on: the
         # same object again means nothing to refresh and no cycle to re-sum.
         self._rated: dict[Pubkey, object] = {}
@@ -83,20 +85,26 @@ class CycleSearch:
     def rebuild(self) -> None:
         """Re-enumerate edges, probe sizes and cycles from the market's token graph."""
         graph = self.market.graph
-        self._edges, self._edge_ids, self._log_rate = [], {}, []
-        self._cycles, self._by_pool, self._pool_edges = [], {}, {}
+        self._edges, self._edge_ids, self._cycles = [], {}, []
+        self._pool_edges, self._pool_index = {}, {}
         for token in graph.tokens():
             for e in graph.edges_from(token):
+                self._pool_index.setdefault(e.pool, len(self._pool_index))
                 self._pool_edges.setdefault(e.pool, []).append(len(self._edges))
                 self._edge_ids[(e.pool, e.mint_in)] = len(self._edges)
                 self._edges.append(Hop(e.venue, e.pool, e.mint_in, e.mint_out))
-                self._log_rate.append(_NO_RATE)
         self._probe = self._probe_sizes()
         for anchor in self.sizers:
             self._enumerate(anchor)
-        for cid, cycle in enumerate(self._cycles):
-            for pool in {self._edges[e].pool for e in cycle}:
-                self._by_pool.setdefault(pool, []).append(cid)
+        index = self._pool_index
+        edges = []
+        for hop in self._edges:
+            mints = graph.mints(hop.pool)
+            a_to_b = mints is not None and hop.mint_in == mints[0]
+            probe = self._probe.get(hop.mint_in)
+            # A probe past u64 cannot be quoted: no rate, as the venues refuse it.
+            edges.append((index[hop.pool], a_to_b, probe if probe and probe <= U64_MAX else None))
+        self._book = solarb_native.CycleBook(len(index), edges, self._cycles)
         self._refresh_all()
         self._known_version = graph.version
         self.stats.cycles = len(self._cycles)
@@ -153,33 +161,34 @@ class CycleSearch:
 
     def _refresh_all(self) -> None:
         self._rated = {}
-        for eid in range(len(self._edges)):
-            self._refresh_edge(eid)
-        for pool in {hop.pool for hop in self._edges}:
-            current = self.market.current(pool)
+        self._refresh(list(self._pool_index))
+
+    def _refresh(self, pools: list[Pubkey]) -> None:
+        """Re-rate the edges of `pools` on their current states (natively where held)."""
+        market, index = self.market, self._pool_index
+        self._book.set_pools([(index[p], market.native(p)) for p in pools])
+        for pool in pools:
+            current = market.current(pool)
             if current is not None:
                 self._rated[pool] = current
+            if market.native(pool) is None:
+                for eid in self._pool_edges[pool]:
+                    self._book.set_rate(eid, self._python_rate(eid))
+            self.stats.rates_refreshed += len(self._pool_edges[pool])
 
-    def _refresh_edge(self, eid: int) -> None:
+    def _python_rate(self, eid: int) -> float:
+        """`CycleBook`'s rate for an edge of a pool only the Python venues quote."""
         hop = self._edges[eid]
         probe = self._probe.get(hop.mint_in)
-        rate = _NO_RATE
         if probe is not None:
             out = self._probe_out(hop, probe)
             if out:
-                rate = math.log(out / probe)
-        self._log_rate[eid] = rate
-        self.stats.rates_refreshed += 1
+                return math.log(out / probe)
+        return _NO_RATE
 
     def _probe_out(self, hop: Hop, probe: int) -> int | None:
         """The edge's exact output for `probe` atoms in (None: no state, or refused)."""
         market = self.market
-        leg = market.native_leg(hop.pool, hop.mint_in)
-        if leg is not None:
-            try:
-                return leg[0].swap(leg[1], probe, True)[1]
-            except solarb_native.QuoteFailure:
-                return None
         state = market.pool(hop.pool)
         if state is None:
             return None
@@ -195,21 +204,21 @@ class CycleSearch:
         changed = list(changed)
         if self.market.graph.version != self._known_version:
             self.rebuild()  # New or removed pools: the cycle set itself changed.
-            return self._evaluate(range(len(self._cycles)), now_ns)
-        touched: set[int] = set()
+            hot, summed = self._book.hot(None)
+            return self._evaluate(hot, summed, now_ns)
+        moved: list[Pubkey] = []
         rated = self._rated
         for pool in changed:
             current = self.market.current(pool)
-            if current is None:
+            if current is None or pool not in self._pool_index:
                 continue
             if rated.get(pool) is current:
                 self.stats.pools_unchanged += 1
                 continue
-            rated[pool] = current
-            for eid in self._pool_edges.get(pool, ()):
-                self._refresh_edge(eid)
-            touched.update(self._by_pool.get(pool, ()))
-        return self._evaluate(sorted(touched), now_ns)
+            moved.append(pool)
+        self._refresh(moved)
+        hot, summed = self._book.hot([self._pool_index[p] for p in moved])
+        return self._evaluate(hot, summed, now_ns)
 
     def scan(self, now_ns: int, *, refresh: bool = False) -> list[Opportunity]:
         """Sum every cycle (optionally re-quoting every edge's rate first)."""
@@ -217,19 +226,13 @@ class CycleSearch:
             self.rebuild()
         elif refresh:
             self._refresh_all()
-        return self._evaluate(range(len(self._cycles)), now_ns)
+        hot, summed = self._book.hot(None)
+        return self._evaluate(hot, summed, now_ns)
 
-    def _evaluate(self, cycle_ids: Iterable[int], now_ns: int) -> list[Opportunity]:
-        rate = self._log_rate.__getitem__
+    def _evaluate(self, hot: list[int], summed: int, now_ns: int) -> list[Opportunity]:
+        """Re-quote the cycles whose probe rates multiply to more than one, and size them."""
+        self.stats.cycles_summed += summed
         cycles = self._cycles
-        hot: list[int] = []
-        n = 0
-        for cid in cycle_ids:
-            n += 1
-            # map over a bound getitem: the hot loop of a full scan, ~3x a generator.
-            if sum(map(rate, cycles[cid])) > 0.0:
-                hot.append(cid)
-        self.stats.cycles_summed += n
         found: list[Opportunity] = []
         legs: dict[tuple[int, ...], int | None] = {}
         for cid in hot:
