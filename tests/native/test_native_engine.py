@@ -15,6 +15,7 @@ import pytest
 from solarb_runtime.commands.assembly import build_executor
 from solarb_runtime.commands.bench_engine import pair_config
 from solarb_runtime.commands.parts import Finders
+from solarb_runtime.config import StrategyConfig, parse_config
 from solarb_runtime.engine import Engine
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.risk.abort import AbortMonitor
@@ -25,8 +26,15 @@ from solarb_runtime.venues.registry import VENUES
 from tests.support.engine_kit import ListJournal
 
 
+def _config(seed: int, max_hops: int) -> StrategyConfig:
+    """The bench's pair (four venue kinds); with 3 hops, extra tokens make cycles."""
+    doc = pair_config(seed, max_hops=max_hops).model_dump(mode="json", exclude_none=True)
+    doc["source"]["sim"]["extra_tokens"] = 0 if max_hops < 3 else 3
+    return parse_config(doc)
+
+
 def _run(seed: int, max_hops: int, *, native: bool) -> tuple[Engine, list[dict[str, Any]]]:
-    cfg = pair_config(seed, max_hops=max_hops)
+    cfg = _config(seed, max_hops)
     source = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=60)
     market = MarketState([(p.kind, p.address) for p in source.pools()], VENUES, native=native)
     journal = ListJournal()

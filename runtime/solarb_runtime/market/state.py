@@ -24,7 +24,12 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import AmountError
 from solarb_runtime.venues.base import DecodeError, PoolState, Venue, VenueError
-from solarb_runtime.venues.native import NativePool, native_enabled, native_pool
+from solarb_runtime.venues.native import (
+    NativeAccounts,
+    NativePool,
+    native_enabled,
+    native_pool,
+)
 from solarb_runtime.venues.registry import VENUES, UnknownVenue, is_native
 
 
@@ -126,6 +131,7 @@ class MarketState:
         self._pools: dict[Pubkey, PoolState] = {}
         self._native: dict[Pubkey, NativePool] = {}
         self._mint_a: dict[Pubkey, Pubkey] = {}  # of native pools (mints never change)
+        self._tuples = NativeAccounts()
         self.graph = TokenGraph()
         # `slot` is the newest slot heard from anyone; `account_slot` the newest slot an
         # account update carried. Their gap is the feed's lag behind the cluster.
@@ -236,7 +242,7 @@ class MarketState:
         deps, missing = self._deps(tracked)
         try:
             if tracked.native:
-                native = native_pool(tracked.venue.kind, primary, deps, tracked.deps)
+                native = native_pool(tracked.venue.kind, primary, deps, tracked.deps, self._tuples)
                 if native is not None:
                     self._keep_native(pool, native, changed)
                     return
