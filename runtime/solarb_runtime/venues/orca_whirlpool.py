@@ -38,6 +38,7 @@ from solarb_runtime.venues.curve import LegCurve
 from solarb_runtime.venues.orca_whirlpool_curve import leg_curve
 from solarb_runtime.venues.orca_whirlpool_layout import (
     MEMO_PROGRAM,
+    WHIRLPOOL_LEN,
     WHIRLPOOL_PROGRAM,
     ZERO_TICK,
     Tick,
@@ -270,6 +271,7 @@ def _absent_array(key: Pubkey, start: int, whirlpool: Pubkey) -> TickArray:
 
 # Accounts per cache and venue instance: every pool a process tracks, with room to spare.
 _DECODE_CACHE_SIZE = 8_192
+_TICK_AT = struct.Struct("<i")  # tick_current_index, at offset 81 of a Whirlpool account
 
 
 class _Leg(NamedTuple):
@@ -287,14 +289,28 @@ class OrcaWhirlpoolVenue:
         self._whirlpools = DecodeCache(_whole(decode_whirlpool), _DECODE_CACHE_SIZE)
         self._mints = DecodeCache(_whole(decode_mint), _DECODE_CACHE_SIZE)
         self._tick_arrays = DecodeCache(decode_tick_array, _DECODE_CACHE_SIZE)
+        self._dep_shapes: dict[tuple[object, ...], tuple[Pubkey, Pubkey, int]] = {}
 
     # --- accounts -------------------------------------------------------------------------
 
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
-        wp = self._whirlpools(primary)
-        keys = array_keys(primary.pubkey, wp.tick_current_index, wp.tick_spacing)
-        arrays = tuple(key for _, key in keys)
-        return (wp.token_mint_a, wp.token_mint_b, *arrays, oracle_address(primary.pubkey))
+        data = primary.data
+        # A swap moves only the price, liquidity and current tick: once an account with
+        # these mints and this spacing has decoded, the list follows from the tick alone.
+        shape = (primary.pubkey, primary.owner, data[:8], data[41:43], data[101:133], data[181:213])
+        known = self._dep_shapes.get(shape)
+        if known is not None and len(data) == WHIRLPOOL_LEN:
+            mint_a, mint_b, spacing = known
+            tick = _TICK_AT.unpack_from(data, 81)[0]
+        else:
+            wp = self._whirlpools(primary)
+            mint_a, mint_b, spacing = wp.token_mint_a, wp.token_mint_b, wp.tick_spacing
+            tick = wp.tick_current_index
+            if len(self._dep_shapes) >= _DECODE_CACHE_SIZE:
+                self._dep_shapes.clear()
+            self._dep_shapes[shape] = (mint_a, mint_b, spacing)
+        arrays = tuple(key for _, key in array_keys(primary.pubkey, tick, spacing))
+        return (mint_a, mint_b, *arrays, oracle_address(primary.pubkey))
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> WhirlpoolState:
         wp = self._whirlpools(primary)
