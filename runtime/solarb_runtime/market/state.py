@@ -167,11 +167,14 @@ class MarketState:
         # Pools to decode, in first-touched order (dict: ordered and de-duplicated).
         touched: dict[Pubkey, None] = {}
         rest: list[RawAccount] = []
+        stored: list[RawAccount] = []
         for account in accounts:
-            if account.pubkey in tracked:
-                if self._store(account, ts_ns):
-                    self._refresh_deps(account.pubkey, account)
-                    touched[account.pubkey] = None
+            key = account.pubkey
+            if key in tracked:
+                stored.append(account)
+                if self._store(key, account):
+                    self._refresh_deps(key, account)
+                    touched[key] = None
             else:
                 rest.append(account)
         dependents_of = self._dependents
@@ -179,8 +182,12 @@ class MarketState:
             dependents = dependents_of.get(account.pubkey)
             if not dependents:
                 self.rejections["untracked"] += 1
-            elif self._store(account, ts_ns):
-                touched.update(dict.fromkeys(sorted(dependents, key=bytes)))
+                continue
+            stored.append(account)
+            if self._store(account.pubkey, account):
+                for pool in dependents:
+                    touched.setdefault(pool, None)
+        self._note_ages(stored, ts_ns)
         # A primary may also be another pool's dependency (and its own stays in `touched`).
         for account in accounts:
             if account.pubkey in tracked and account.pubkey in touched:
@@ -191,15 +198,23 @@ class MarketState:
             self._decode(pool, changed)
         return changed
 
-    def _store(self, account: RawAccount, ts_ns: int) -> bool:
-        """Keep `account` and its age; False when its bytes and owner did not change."""
-        key = account.pubkey
-        self.updates += 1
-        self._seen_ns[key] = ts_ns
+    def _note_ages(self, stored: list[RawAccount], ts_ns: int) -> None:
+        """The stored accounts' ages and slots: the stale-state guard reads them."""
+        if not stored:
+            return
+        seen = self._seen_ns
+        newest = self.account_slot
+        for account in stored:
+            seen[account.pubkey] = ts_ns
+            newest = max(newest, account.slot)
+        self.updates += len(stored)
         self.last_ts_ns = ts_ns
-        if account.slot > self.account_slot:
-            self.account_slot = account.slot
-            self.slot = max(self.slot, account.slot)
+        if newest > self.account_slot:
+            self.account_slot = newest
+            self.slot = max(self.slot, newest)
+
+    def _store(self, key: Pubkey, account: RawAccount) -> bool:
+        """Keep `account`; False when its bytes and owner did not change."""
         previous = self._accounts.get(key)
         self._accounts[key] = account
         # Same bytes at a newer slot: the age moved, the state did not.

@@ -57,9 +57,23 @@ class EdgeJoiner:
         self.pairs = tuple(pairs)
         self.sizers = sizers
         self.stats = EdgeStats()
+        # Routes change only with the set of pools: built once per graph version, as one
+        # object per route, so an update's routes are gathered and de-duplicated by identity.
+        self._version = -1
+        self._through: dict[Pubkey, list[tuple[Hop, Hop]]] = {}
+        self._routes: dict[tuple[Pubkey, Pubkey], tuple[Hop, Hop]] = {}
 
     def routes_through(self, pool: Pubkey) -> list[tuple[Hop, Hop]]:
         """Both directions of every edge that uses `pool` on a configured pair."""
+        if self._version != self.market.graph.version:
+            self._version = self.market.graph.version
+            self._through, self._routes = {}, {}
+        routes = self._through.get(pool)
+        if routes is None:
+            routes = self._through[pool] = self._routes_through(pool)
+        return routes
+
+    def _routes_through(self, pool: Pubkey) -> list[tuple[Hop, Hop]]:
         pool_mints = self.market.graph.mints(pool)
         if pool_mints is None:
             return []
@@ -84,19 +98,24 @@ class EdgeJoiner:
         return self.market.graph.pools_between(pair.start, pair.other)
 
     def _route(self, pair: Pair, buy: Pubkey, sell: Pubkey) -> tuple[Hop, Hop]:
-        m = self.market
-        return (
-            Hop(m.venue_of(buy).kind, buy, pair.start, pair.other),
-            Hop(m.venue_of(sell).kind, sell, pair.other, pair.start),
-        )
+        route = self._routes.get((buy, sell))
+        if route is None:
+            m = self.market
+            route = self._routes[(buy, sell)] = (
+                Hop(m.venue_of(buy).kind, buy, pair.start, pair.other),
+                Hop(m.venue_of(sell).kind, sell, pair.other, pair.start),
+            )
+        return route
 
     def on_update(self, changed: Iterable[Pubkey], now_ns: int) -> list[Opportunity]:
         """Edges touching the pools that changed, sized; only those with EV > 0 after costs."""
-        # A dict keeps the first-seen order (replays decide identically) and drops repeats.
-        routes: dict[tuple[Hop, Hop], None] = {}
+        # A dict keeps the first-seen order (replays decide identically) and drops repeats
+        # (one object per route: keyed by identity, no hashing of hops).
+        routes: dict[int, tuple[Hop, Hop]] = {}
         for pool in changed:
-            routes.update(dict.fromkeys(self.routes_through(pool)))
-        return self.evaluate(routes, now_ns)
+            for route in self.routes_through(pool):
+                routes.setdefault(id(route), route)
+        return self.evaluate(routes.values(), now_ns)
 
     def scan(self, now_ns: int) -> list[Opportunity]:
         """Every edge on every pair."""
@@ -107,7 +126,7 @@ class EdgeJoiner:
         stats = self.stats
         # Exact output of each first leg at the smallest size: shared by every route that
         # starts with that leg (states are fixed during one evaluation).
-        first: dict[Hop, int | None] = {}
+        first: dict[tuple[Pubkey, Pubkey], int | None] = {}
         for hops in routes:
             sizer = self.sizers.get(hops[0].mint_in)
             if sizer is None:
@@ -116,9 +135,10 @@ class EdgeJoiner:
             if priced is None:
                 continue
             stats.routes_screened += 1
-            if hops[0] not in first:
-                first[hops[0]] = leg_out(priced, 0, sizer.min_size)
-            bought = first[hops[0]]
+            leg = (hops[0].pool, hops[0].mint_in)
+            if leg not in first:
+                first[leg] = leg_out(priced, 0, sizer.min_size)
+            bought = first[leg]
             out = None if bought is None else leg_out(priced, 1, bought)
             if out is None or out <= sizer.min_size:
                 stats.screened_out += 1
