@@ -19,16 +19,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import solarb_native
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import AmountError
 from solarb_runtime.venues.base import DecodeError, PoolState, Venue, VenueError
 from solarb_runtime.venues.native import (
+    NativeAccount,
     NativeAccounts,
     NativePool,
+    decode_error,
     native_enabled,
-    native_pool,
 )
 from solarb_runtime.venues.registry import VENUES, UnknownVenue, is_native
 
@@ -254,15 +256,14 @@ class MarketState:
         primary = self._accounts.get(pool)
         if primary is None:
             return
+        if tracked.native:
+            found = self._decode_native(pool, tracked, primary, changed)
+            if found:
+                return
+            # Declined: a feature only the Python reference models.
+            self._native.pop(pool, None)
         deps, missing = self._deps(tracked)
         try:
-            if tracked.native:
-                native = native_pool(tracked.venue.kind, primary, deps, tracked.deps, self._tuples)
-                if native is not None:
-                    self._keep_native(pool, native, changed)
-                    return
-                # Declined: a feature only the Python reference models.
-                self._native.pop(pool, None)
             # Some dependencies are optional (an oracle, a tick array that does not exist
             # on chain): the venue decides whether what has arrived is enough.
             state = tracked.venue.state(primary, deps)
@@ -274,14 +275,45 @@ class MarketState:
             if missing:
                 return
             self._reject(tracked.venue.kind, exc)
-            had_python = self._pools.pop(pool, None) is not None
-            if self._native.pop(pool, None) is not None or had_python:
-                self.graph.remove(pool)
-                changed.add(pool)
+            self._drop(pool, changed)
             return
         if self._pools.get(pool) != state:
             self._pools[pool] = state
             self.graph.add(pool, state.venue, state.mint_a, state.mint_b)
+            changed.add(pool)
+
+    def _decode_native(
+        self, pool: Pubkey, tracked: _Tracked, primary: RawAccount, changed: set[Pubkey]
+    ) -> bool:
+        """Decode `pool` natively; False where the native core declines it."""
+        accounts, tuples = self._accounts, self._tuples
+        deps: list[NativeAccount | None] = []
+        missing = False
+        for key in tracked.deps:
+            raw = accounts.get(key)
+            if raw is None:
+                missing = True
+                deps.append(None)
+            else:
+                deps.append(tuples(raw))
+        kind = tracked.venue.kind
+        try:
+            native = solarb_native.decode(kind, tuples(primary), deps)
+        except solarb_native.DecodeFailure as exc:
+            if not missing:  # else a required dependency has not arrived yet: wait for it
+                self._reject(kind, decode_error(kind, exc, pool, tracked.deps))
+                self._drop(pool, changed)
+            return True
+        if native is None:
+            return False
+        self._keep_native(pool, native, changed)
+        return True
+
+    def _drop(self, pool: Pubkey, changed: set[Pubkey]) -> None:
+        """Forget a pool that no longer decodes: nothing trades on its stale bytes."""
+        had_python = self._pools.pop(pool, None) is not None
+        if self._native.pop(pool, None) is not None or had_python:
+            self.graph.remove(pool)
             changed.add(pool)
 
     def _keep_native(self, pool: Pubkey, native: NativePool, changed: set[Pubkey]) -> None:

@@ -166,6 +166,10 @@ def _prepare(state: DlmmState) -> _Prepared:
     return prepared
 
 
+# LbPair.active_id, at offset 76 (the bitmap is at 584..712, the mints at 88..152).
+_ACTIVE_ID = struct.Struct("<i")
+
+
 class MeteoraDlmmVenue:
     """The `lb_clmm` program (Meteora DLMM).
 
@@ -181,20 +185,34 @@ class MeteoraDlmmVenue:
         self._arrays: AccountMemo[BinArray] = AccountMemo(memo_size)
         self._mints: AccountMemo[MintInfo] = AccountMemo(memo_size)
         self._clocks: AccountMemo[Clock] = AccountMemo(4)
-        self._array_keys: dict[tuple[Pubkey, int, int], tuple[Pubkey, ...]] = {}
+        self._array_keys: dict[tuple[Pubkey, int, bytes], tuple[Pubkey, ...]] = {}
+        self._dep_shapes: dict[tuple[object, ...], tuple[Pubkey, Pubkey]] = {}
 
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
-        pair = self._pairs.decode(primary, decode_lb_pair)
-        check_internal_bitmap(primary.pubkey, pair.active_id)
+        data = primary.data
+        # A swap moves the active bin and the bitmap at most: once an account with these
+        # mints has decoded, the list follows from those two without a decode.
+        shape = (primary.pubkey, primary.owner, len(data), data[:8], data[88:152])
+        mints = self._dep_shapes.get(shape)
+        if mints is None:
+            pair = self._pairs.decode(primary, decode_lb_pair)
+            mints = (pair.token_x_mint, pair.token_y_mint)
+            if len(self._dep_shapes) >= _MEMO_SIZE:
+                self._dep_shapes.clear()
+            self._dep_shapes[shape] = mints
+        active_id = _ACTIVE_ID.unpack_from(data, 76)[0]
+        check_internal_bitmap(primary.pubkey, active_id)
+        bitmap = data[584:712]
         # The list moves only when the active array or the bitmap does.
-        key = (primary.pubkey, pair.active_id // BINS_PER_ARRAY, pair.bin_array_bitmap)
+        key = (primary.pubkey, active_id // BINS_PER_ARRAY, bitmap)
         arrays = self._array_keys.get(key)
         if arrays is None:
+            words = int.from_bytes(bitmap, "little")
             indices: list[int] = []
             for swap_for_y in (True, False):
-                index = pair.active_id // BINS_PER_ARRAY
+                index = active_id // BINS_PER_ARRAY
                 for _ in range(ARRAYS_EACH_SIDE):
-                    found = next_array_with_liquidity(pair.bin_array_bitmap, index, swap_for_y)
+                    found = next_array_with_liquidity(words, index, swap_for_y)
                     if found is None:
                         break
                     if found not in indices:
@@ -204,7 +222,7 @@ class MeteoraDlmmVenue:
             if len(self._array_keys) >= _MEMO_SIZE:
                 self._array_keys.clear()
             self._array_keys[key] = arrays
-        return (pair.token_x_mint, pair.token_y_mint, CLOCK_SYSVAR, *arrays)
+        return (*mints, CLOCK_SYSVAR, *arrays)
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> DlmmState:
         pool = primary.pubkey

@@ -95,9 +95,16 @@ def native_pool(
     try:
         return solarb_native.decode(kind, build(primary), native_deps(deps, order, tuples))
     except solarb_native.DecodeFailure as exc:
-        index, reason = exc.args
-        account = primary.pubkey if index == 0 else order[index - 1]
-        raise DecodeError(account, kind, str(reason)) from None
+        raise decode_error(kind, exc, primary.pubkey, order) from None
+
+
+def decode_error(
+    kind: str, exc: solarb_native.DecodeFailure, primary: Pubkey, order: Sequence[Pubkey]
+) -> DecodeError:
+    """The DecodeError a native decode failure stands for, naming the account it blames."""
+    index, reason = exc.args
+    account = primary if index == 0 else order[index - 1]
+    return DecodeError(account, kind, str(reason))
 
 
 def quote_error(pool: Pubkey, exc: solarb_native.QuoteFailure) -> QuoteError:
