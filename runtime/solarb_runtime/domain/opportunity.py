@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from solders.pubkey import Pubkey
@@ -26,8 +27,11 @@ class Hop:
     mint_out: Pubkey
 
 
+@lru_cache(maxsize=65_536)
 def route_key(hops: tuple[Hop, ...]) -> str:
-    """A stable text key of a route (pools and directions); the dedupe key of its opportunities."""
+    """A stable text key of a route (pools and directions); the dedupe key of its opportunities.
+
+    Memoised: routes recur every slot, and base58 of each key costs more than the lookup."""
     return ">".join(f"{h.pool}:{h.mint_in}" for h in hops)
 
 

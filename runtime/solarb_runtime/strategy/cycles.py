@@ -28,7 +28,14 @@ from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import GraphEdge, MarketState
 from solarb_runtime.strategy.candidate import opportunity_from
-from solarb_runtime.strategy.route import QUOTE_FAILURES, Route, bind, leg_out
+from solarb_runtime.strategy.route import (
+    QUOTE_FAILURES,
+    NativeRoute,
+    Route,
+    bind,
+    leg_out,
+    route_out,
+)
 from solarb_runtime.strategy.sizer import Sizer
 
 _NO_RATE = -math.inf
@@ -283,6 +290,9 @@ def _shared_route_out(
     within one evaluation, where every state is fixed and every cycle of an anchor starts
     with the same amount, so a shared prefix has the same exact output.
     """
+    if isinstance(route, NativeRoute):
+        # Native legs cost less than the prefix lookups that would share them.
+        return route_out(route, amount_in)
     amount: int | None = amount_in
     for i in range(len(cycle)):
         prefix = cycle[: i + 1]
