@@ -13,12 +13,14 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import solarb_native
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.decision import Decision, ExecutionReport
 from solarb_runtime.domain.mode import Mode
 from solarb_runtime.domain.opportunity import Opportunity
 from solarb_runtime.venues.base import PoolState, Venue, VenueError
+from solarb_runtime.venues.native import NativePool, quote_error
 
 
 class PoolLookup(Protocol):
@@ -27,6 +29,8 @@ class PoolLookup(Protocol):
     def pool(self, address: Pubkey) -> PoolState | None: ...
 
     def venue_of(self, pool: Pubkey) -> Venue[Any]: ...
+
+    def native_leg(self, address: Pubkey, mint_in: Pubkey) -> tuple[NativePool, bool] | None: ...
 
 
 @dataclass(order=True, slots=True)
@@ -89,22 +93,18 @@ class PaperExecutor:
         amount = opp.size
         slot = 0
         for index, leg in enumerate(opp.legs):
-            state = self.market.pool(leg.pool)
-            if state is None:
-                return self._miss(opp, f"leg {index}: pool {leg.pool} not in market state", latency)
-            venue = self.market.venue_of(leg.pool)
-            slot = max(slot, state.slot)
             try:
-                quote = venue.quote_exact_in(state, leg.mint_in, amount)
+                out, leg_slot = self._quote(leg.pool, leg.mint_in, amount)
+            except LookupError:
+                return self._miss(opp, f"leg {index}: pool {leg.pool} not in market state", latency)
             except VenueError as exc:
                 return self._miss(opp, f"leg {index}: {exc}", latency)
-            if quote.amount_out < leg.min_out:
+            slot = max(slot, leg_slot)
+            if out < leg.min_out:
                 return self._miss(
-                    opp,
-                    f"leg {index}: slippage, out {quote.amount_out} < min_out {leg.min_out}",
-                    latency,
+                    opp, f"leg {index}: slippage, out {out} < min_out {leg.min_out}", latency
                 )
-            amount = quote.amount_out
+            amount = out
         ev_real = amount - opp.size - opp.costs
         self.book.fills += 1
         self.book.credit(opp.token, ev_real)
@@ -116,6 +116,23 @@ class PaperExecutor:
             slot=slot,
             latency_ns=latency,
         )
+
+    def _quote(self, pool: Pubkey, mint_in: Pubkey, amount: int) -> tuple[int, int]:
+        """The leg's exact output now and the slot of the state it read (natively where
+        the market holds the pool so); LookupError if the pool has no state."""
+        market = self.market
+        native = market.native_leg(pool, mint_in)
+        if native is not None:
+            held, a_to_b = native
+            try:
+                return held.swap(a_to_b, amount, True)[1], held.slot
+            except solarb_native.QuoteFailure as exc:
+                raise quote_error(pool, exc) from None
+        state = market.pool(pool)
+        if state is None:
+            raise LookupError(pool)
+        quote = market.venue_of(pool).quote_exact_in(state, mint_in, amount)
+        return quote.amount_out, state.slot
 
     def _miss(self, opp: Opportunity, error: str, latency: int) -> ExecutionReport:
         # A failed transaction still pays its fees; the trade itself never happened.
