@@ -232,6 +232,30 @@ impl PyCycleBook {
     fn rates(&self) -> Vec<f64> {
         self.book.rates.clone()
     }
+
+    /// The cycles through `pools` (each once, ascending).
+    fn touched(&self, pools: Vec<usize>) -> PyResult<Vec<usize>> {
+        if let Some(bad) = pools.iter().find(|&&p| p >= self.pools.len()) {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!("pool {bad} out of range")));
+        }
+        Ok(self.book.touched(&pools))
+    }
+
+    /// Each of `cycles` screened at `amount` in: 1 if its exact output exceeds it, 0 if
+    /// not (or a leg refuses), -1 if a pool has no native state (the caller screens it).
+    fn screen(&self, cycles: Vec<usize>, amount: u64) -> PyResult<Vec<i8>> {
+        let mut out = Vec::with_capacity(cycles.len());
+        for c in cycles {
+            let cycle = self.book.cycles.get(c).ok_or_else(|| pyo3::exceptions::PyIndexError::new_err(format!("cycle {c} out of range")))?;
+            if cycle.iter().any(|&e| self.pools[self.book.edges[e].pool].is_none()) {
+                out.push(-1);
+                continue;
+            }
+            let got = cycles::cycle_out(&self.book, c, amount, |p| self.pools[p].as_ref().map(|x| &x.get().inner));
+            out.push(i8::from(got.is_some_and(|o| o > amount)));
+        }
+        Ok(out)
+    }
 }
 
 #[pymodule]

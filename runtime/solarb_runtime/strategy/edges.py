@@ -7,8 +7,10 @@ a route that does not return more than it took at that size cannot at any larger
 because a route's output per unit falls as it grows. Survivors are sized exactly.
 
 The engine calls `on_update` once per account batch with every pool the batch changed:
-each route is screened once however many of its pools moved, and the screen's first leg
-(buying at the smallest size) is quoted once per pool, not once per route through it.
+each route is screened once however many of its pools moved. Routes whose pools the native
+core holds are screened in one native call (`CycleBook.screen`, the routes as 2-leg
+cycles); the others on the Python venues, where the screen's first leg (buying at the
+smallest size) is quoted once per pool, not once per route through it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import solarb_native
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.strategy.candidate import opportunity_from
-from solarb_runtime.strategy.route import bind, leg_out
+from solarb_runtime.strategy.route import BoundRoute, bind, leg_out
 from solarb_runtime.strategy.sizer import Sizer
 
 
@@ -62,12 +65,46 @@ class EdgeJoiner:
         self._version = -1
         self._through: dict[Pubkey, list[tuple[Hop, Hop]]] = {}
         self._routes: dict[tuple[Pubkey, Pubkey], tuple[Hop, Hop]] = {}
+        # The native screen: every route as a 2-leg cycle, pools by index.
+        self._book = solarb_native.CycleBook(0, [], [])
+        self._route_ids: dict[int, int] = {}
+        self._pool_index: dict[Pubkey, int] = {}
+
+    def _refresh_routes(self) -> None:
+        """Rebuild the routes and their native book when the set of pools changed."""
+        if self._version == self.market.graph.version:
+            return
+        self._version = self.market.graph.version
+        self._through, self._routes = {}, {}
+        routes = self.all_routes()
+        index: dict[Pubkey, int] = {}
+        edge_ids: dict[tuple[Pubkey, Pubkey], int] = {}
+        edges: list[tuple[int, bool, int | None]] = []
+        cycles: list[list[int]] = []
+        for route in routes:
+            cycle = []
+            for hop in route:
+                key = (hop.pool, hop.mint_in)
+                if key not in edge_ids:
+                    edge_ids[key] = len(edges)
+                    mints = self.market.graph.mints(hop.pool)
+                    a_to_b = mints is not None and hop.mint_in == mints[0]
+                    edges.append((index.setdefault(hop.pool, len(index)), a_to_b, None))
+                cycle.append(edge_ids[key])
+            cycles.append(cycle)
+        self._book = solarb_native.CycleBook(len(index), edges, cycles)
+        self._route_ids = {id(route): i for i, route in enumerate(routes)}
+        self._pool_index = index
+        self._hold(list(index))
+
+    def _hold(self, pools: Iterable[Pubkey]) -> None:
+        """Give the native book the current native state of `pools` (None: Python's)."""
+        index, market = self._pool_index, self.market
+        self._book.set_pools([(index[p], market.native(p)) for p in pools if p in index])
 
     def routes_through(self, pool: Pubkey) -> list[tuple[Hop, Hop]]:
         """Both directions of every edge that uses `pool` on a configured pair."""
-        if self._version != self.market.graph.version:
-            self._version = self.market.graph.version
-            self._through, self._routes = {}, {}
+        self._refresh_routes()
         routes = self._through.get(pool)
         if routes is None:
             routes = self._through[pool] = self._routes_through(pool)
@@ -111,36 +148,58 @@ class EdgeJoiner:
         """Edges touching the pools that changed, sized; only those with EV > 0 after costs."""
         # A dict keeps the first-seen order (replays decide identically) and drops repeats
         # (one object per route: keyed by identity, no hashing of hops).
+        changed = list(changed)
+        self._refresh_routes()
+        self._hold(changed)
         routes: dict[int, tuple[Hop, Hop]] = {}
         for pool in changed:
             for route in self.routes_through(pool):
                 routes.setdefault(id(route), route)
-        return self.evaluate(routes.values(), now_ns)
+        return self.evaluate(list(routes.values()), now_ns)
 
     def scan(self, now_ns: int) -> list[Opportunity]:
         """Every edge on every pair."""
+        self._refresh_routes()
+        self._hold(list(self._pool_index))
         return self.evaluate(self.all_routes(), now_ns)
 
-    def evaluate(self, routes: Iterable[tuple[Hop, Hop]], now_ns: int) -> list[Opportunity]:
+    def _screen(self, routes: Sequence[tuple[Hop, Hop]]) -> list[int]:
+        """Per route, the native screen's verdict: 1 pass, 0 fail, -1 not native (the
+        routes must be this graph version's objects; others count as not native)."""
+        verdicts = [-1] * len(routes)
+        ids = self._route_ids
+        by_token: dict[Pubkey, list[int]] = {}
+        for i, route in enumerate(routes):
+            if id(route) in ids:
+                by_token.setdefault(route[0].mint_in, []).append(i)
+        for token, positions in by_token.items():
+            sizer = self.sizers.get(token)
+            if sizer is None:
+                continue
+            got = self._book.screen([ids[id(routes[i])] for i in positions], sizer.min_size)
+            for i, verdict in zip(positions, got, strict=True):
+                verdicts[i] = verdict
+        return verdicts
+
+    def evaluate(self, routes: Sequence[tuple[Hop, Hop]], now_ns: int) -> list[Opportunity]:
         found: list[Opportunity] = []
         stats = self.stats
         # Exact output of each first leg at the smallest size: shared by every route that
         # starts with that leg (states are fixed during one evaluation).
         first: dict[tuple[Pubkey, Pubkey], int | None] = {}
-        for hops in routes:
+        for hops, verdict in zip(routes, self._screen(routes), strict=True):
             sizer = self.sizers.get(hops[0].mint_in)
             if sizer is None:
+                continue
+            if verdict == 0:
+                stats.routes_screened += 1
+                stats.screened_out += 1
                 continue
             priced = bind(self.market, hops)
             if priced is None:
                 continue
             stats.routes_screened += 1
-            leg = (hops[0].pool, hops[0].mint_in)
-            if leg not in first:
-                first[leg] = leg_out(priced, 0, sizer.min_size)
-            bought = first[leg]
-            out = None if bought is None else leg_out(priced, 1, bought)
-            if out is None or out <= sizer.min_size:
+            if verdict == -1 and not self._passes(priced, hops, sizer.min_size, first):
                 stats.screened_out += 1
                 continue
             stats.sized += 1
@@ -153,3 +212,18 @@ class EdgeJoiner:
                 opportunity_from("edge", hops, sized, slot=self.market.slot, now_ns=now_ns)
             )
         return found
+
+    @staticmethod
+    def _passes(
+        priced: BoundRoute,
+        hops: tuple[Hop, Hop],
+        amount: int,
+        first: dict[tuple[Pubkey, Pubkey], int | None],
+    ) -> bool:
+        """The screen on the Python venues: more out than `amount` in, exactly."""
+        leg = (hops[0].pool, hops[0].mint_in)
+        if leg not in first:
+            first[leg] = leg_out(priced, 0, amount)
+        bought = first[leg]
+        out = None if bought is None else leg_out(priced, 1, bought)
+        return out is not None and out > amount

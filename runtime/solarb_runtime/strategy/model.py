@@ -79,7 +79,9 @@ def optimum(legs: Sequence[LegCurve], rate: float, lo: float, hi: float) -> Mode
     """The size in [lo, hi] maximising R(x) − rate·x on the model; None if it breaks down.
 
     None means the model could not be walked (a leg with no capacity at `lo`, a
-    non-finite number); the caller then searches on exact quotes alone.
+    non-finite number, a division by zero: a denominator that underflowed, a zero
+    `rate`); the caller then searches on exact quotes alone. The native port gives up at
+    the same points.
     """
     x = lo
     last_key: tuple[int, ...] | None = None
@@ -98,12 +100,14 @@ def optimum(legs: Sequence[LegCurve], rate: float, lo: float, hi: float) -> Mode
         p, q, s, t = route
         det = p * t - q * s
         d = s * x + t
-        if not (math.isfinite(det) and math.isfinite(d)) or d == 0.0:
-            return None
+        if not (math.isfinite(det) and math.isfinite(d)) or d == 0.0 or d * d == 0.0:
+            return None  # d * d == 0.0: a tiny d underflowed; the rate would divide by it
         if det / (d * d) <= rate:
             # Already falling here: the top is x, at the kink the last boundary made.
             return _top(legs, x, step, before or route, rate, kink=before is not None)
         if s != 0.0:
+            if rate == 0.0 or det / rate < 0.0:
+                return None  # no real root: the marginal rate never equals `rate`
             target = (math.sqrt(det / rate) - t) / s
             if target <= end:
                 return _top(legs, max(x, target), step, route, rate, kink=False)
@@ -135,9 +139,12 @@ def _pieces_at(legs: Sequence[LegCurve], x: float) -> tuple[tuple[int, ...], Mob
 
 def _top(
     legs: Sequence[LegCurve], x: float, steps: int, route: Mobius, rate: float, *, kink: bool
-) -> ModelTop:
+) -> ModelTop | None:
+    """The top at x on `route`'s map; None where its slope or curvature divides by zero."""
     p, q, s, t = route
     d = s * x + t
+    if d * d * d == 0.0:
+        return None  # d (or its square or cube) is zero: both divisions below need it
     det = p * t - q * s
     slope = max(0.0, det / (d * d) - rate) if kink else 0.0
     curvature = abs(2.0 * s * det / (d * d * d))

@@ -17,6 +17,10 @@ leg crosses a tick, bin or book level. `maximise` works in two phases:
    a short hill-climb at power-of-two scales takes any gain a dent hides.
 
 Every evaluated point is exact; the result is the best one seen (the first found on ties).
+
+Where the float steps break down (a fit whose two sizes have the same float reciprocal, a
+model so flat its probe distance is infinite, a feasible range with a gap), the search
+gives up and returns None, "cannot size": the native port stops at the same points.
 """
 
 from __future__ import annotations
@@ -24,12 +28,38 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable
 
-from solarb_runtime.strategy.curve import fit
+from solarb_runtime.strategy.curve import Hyperbola, fit
 
 _GOLDEN = 0.381966  # 1 − 1/φ
 _SETTLE_STEPS = 12
 
 Objective = Callable[[int], int | None]
+
+
+class _Unsizable(Exception):
+    """The search cannot go on: `maximise` and `polish` return None (the native `Raise`)."""
+
+
+def _int(f: float) -> int:
+    """`int(f)`, giving up on inf/NaN instead of raising out of the sizer."""
+    if not math.isfinite(f):
+        raise _Unsizable
+    return int(f)
+
+
+def _round(f: float) -> int:
+    """`round(f)`, giving up on inf/NaN instead of raising out of the sizer."""
+    if not math.isfinite(f):
+        raise _Unsizable
+    return round(f)
+
+
+def _fit(x1: int, out1: int, x2: int, out2: int) -> Hyperbola | None:
+    """`fit`, giving up where it would divide by zero: two sizes (near 2^60 and up) whose
+    reciprocals round to the same float."""
+    if x1 != x2 and x1 > 0 and x2 > 0 and out1 > 0 and out2 > 0 and 1.0 / x1 == 1.0 / x2:
+        raise _Unsizable
+    return fit(x1, out1, x2, out2)
 
 
 class _Search:
@@ -53,8 +83,10 @@ class _Search:
         return v
 
     def value(self, x: int) -> int:
+        """EV at a point assumed feasible; a gap in the feasible range ends the search."""
         v = self.ev(x)
-        assert v is not None  # callers only ask inside the feasible range
+        if v is None:
+            raise _Unsizable
         return v
 
     def consider(self, x: int) -> bool:
@@ -93,8 +125,42 @@ def maximise(
     before use). `segment(x)`
     names the piece of the curve `x` is on. `noise` is the rounding noise in atoms that a
     comparison must beat to count as clear; `budget` bounds the evaluations (a
-    pathological curve returns the best point found so far).
+    pathological curve returns the best point found so far). None too where the search
+    breaks down (see the module's docstring).
     """
+    try:
+        return _maximise(
+            f,
+            lo,
+            hi,
+            level=level,
+            cost_rate=cost_rate,
+            start=start,
+            segment=segment,
+            window=window,
+            teeth=teeth,
+            noise=noise,
+            budget=budget,
+        )
+    except _Unsizable:
+        return None
+
+
+def _maximise(
+    f: Objective,
+    lo: int,
+    hi: int,
+    *,
+    level: Callable[[int], int | None] | None = None,
+    cost_rate: float | None = None,
+    start: Callable[[int], int | None] | None = None,
+    segment: Callable[[int], Hashable] | None = None,
+    window: int = 2,
+    teeth: int = 3,
+    noise: int = 2,
+    budget: int = 400,
+) -> tuple[int, int] | None:
+    """`maximise`, raising `_Unsizable` where the search breaks down."""
     if lo > hi:
         return None
     s = _Search(f, lo, hi)
@@ -162,15 +228,53 @@ def polish(
     bins or levels) and its top may be far off: `maximise` searches the whole range;
     else it searches the curve's flat top (`flat` atoms either side) when that is at
     most `wide` wide, and on a wide top an atom or two is inside the noise. A guess the
-    exact quotes cannot fill falls back to `maximise` on the whole range too.
+    exact quotes cannot fill falls back to `maximise` on the whole range too. None where
+    the search breaks down (see the module's docstring), inside `maximise` included.
     """
+    try:
+        return _polish(
+            f,
+            lo,
+            hi,
+            guess,
+            level=level,
+            start=start,
+            cost_rate=cost_rate,
+            ceiling=ceiling,
+            tolerance=tolerance,
+            misled=misled,
+            flat=flat,
+            wide=wide,
+            worth=worth,
+        )
+    except _Unsizable:
+        return None
+
+
+def _polish(
+    f: Objective,
+    lo: int,
+    hi: int,
+    guess: float,
+    *,
+    level: Callable[[int], int | None],
+    start: Callable[[int], int | None] | None,
+    cost_rate: float,
+    ceiling: float,
+    tolerance: int,
+    misled: float,
+    flat: float,
+    wide: int,
+    worth: float,
+) -> tuple[int, int] | None:
+    """`polish`, raising `_Unsizable` where the search breaks down."""
     if lo > hi:
         return None
-    x0 = min(hi, max(lo, round(guess)))
+    x0 = min(hi, max(lo, _round(guess)))
     s = _Search(f, lo, hi)
     v0 = s.ev(x0)
     if v0 is None:
-        return maximise(f, lo, hi, level=level, cost_rate=cost_rate, start=start)
+        return _maximise(f, lo, hi, level=level, cost_rate=cost_rate, start=start)
     s.best_x, s.best_v = x0, v0
     if ceiling + tolerance < 0:
         return x0, v0  # the model's top is a loss: no size in range pays
@@ -190,11 +294,13 @@ def polish(
         # levels adds up to a cost it does not see), so its top may be far off.
         a, b = lo, hi
     elif reach <= wide:
-        a, b = max(lo, x0 - int(reach)), min(hi, x0 + int(reach))  # a narrow top: short
+        a, b = max(lo, x0 - _int(reach)), min(hi, x0 + _int(reach))  # a narrow top: short
     else:
         return s.best_x, s.best_v  # a wide top: an atom or two is inside the noise
     # Golden steps, not model steps: the model already failed to settle this top.
-    found = maximise(s.ev, a, b, level=teeth.level, start=start)
+    # A breakdown inside ends the polish too (no fallback to the best so far): the native
+    # port propagates it the same way.
+    found = _maximise(s.ev, a, b, level=teeth.level, start=start)
     if found is not None and found[1] > s.best_v:
         return found
     return s.best_x, s.best_v
@@ -296,14 +402,18 @@ def _locate_modelled(
         if abs(far - xb) < 4 * abs(last - xb):
             last = far
         lx, lb = level(last), level(xb)
-        model = None if lx is None or lb is None else fit(xb, lb, last, lx)
+        model = None if lx is None or lb is None else _fit(xb, lb, last, lx)
         guess = None if model is None else model.argmax(cost_rate)
         if model is not None and guess is not None:
             flat = model.flat_width(float(xb))
             if abs(guess - xb) <= flat / 4:
                 # The model says xb is at the top: check it on exact values either side,
                 # far enough out that the curve has dropped past the rounding noise.
-                d = max(1, int(flat * math.sqrt(noise)))
+                # An infinitely flat fit (or a noise past float range) has no finite
+                # probe distance: give up, as int(inf) would have raised.
+                if noise.bit_length() > 1024:
+                    raise _Unsizable
+                d = max(1, _int(flat * math.sqrt(noise)))
                 left, right = max(a, xb - d), min(b, xb + d)
                 gained = _probe_teeth(s, teeth, left, right)
                 if gained:
@@ -315,11 +425,11 @@ def _locate_modelled(
                 # Both ends are lower, so the top is between them; on a flat, noisy curve
                 # the model may still have misplaced it: settle that on exact values.
                 return _settle(s, teeth, left, right, budget)
-            p = round(guess)
+            p = _round(guess)
             if p >= b or p <= a:
                 # Past the bracket: the top may be at its end; probe just inside it.
                 end_best = (xb == b and p >= b) or (xb == a and p <= a)
-                step = max(1, min((b - a) // 2, int(flat)))
+                step = max(1, min((b - a) // 2, _int(flat)))
                 p = (xb - step if xb == b else xb + step) if end_best else None
         if model_steps >= 3 and (b - a) * 2 > width_before:
             p = None  # the model is not closing the bracket: take a golden step
