@@ -11,6 +11,11 @@ echo "== ruff format --check"; "$bin/ruff" format --check runtime operator tests
 echo "== ruff check"; "$bin/ruff" check runtime operator tests
 echo "== mypy --strict"; "$bin/mypy" runtime/solarb_runtime operator/solarb_operator
 echo "== import-linter"; "$bin/lint-imports"
+echo "== cargo test (native core)"
+cache="${SOLARB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/solarb}"
+libdir="$("$bin/python" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"
+(cd "$root/native" && PYO3_PYTHON="$bin/python" LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  CARGO_TARGET_DIR="$cache/native-target" cargo test --release --locked --lib -q)
 echo "== pytest"
 "$bin/pytest" "$@"
 echo "== test command finished in $((SECONDS - start))s"
