@@ -30,9 +30,13 @@ pub enum Halt {
 impl Halt {
     fn fail(self) -> QuoteFail {
         match self {
-            Halt::SwapDisabled(status) => QuoteFail::Refused(format!("swap is disabled by pool status {status}")),
+            Halt::SwapDisabled(status) => {
+                QuoteFail::Refused(format!("swap is disabled by pool status {status}"))
+            }
             Halt::FeesOverflow => QuoteFail::Refused("accrued fees overflow u64".into()),
-            Halt::FeesExceedVault => QuoteFail::Insufficient("vault holds less than the accrued fees".into()),
+            Halt::FeesExceedVault => {
+                QuoteFail::Insufficient("vault holds less than the accrued fees".into())
+            }
             Halt::Empty => QuoteFail::Insufficient("pool holds no liquidity".into()),
         }
     }
@@ -66,7 +70,10 @@ struct Side {
     schedule: Option<Schedule>,
 }
 
-fn dep<'a, 'b>(deps: &'b [Option<Account<'a>>], account: usize) -> Result<&'b Account<'a>, DecodeFail> {
+fn dep<'a, 'b>(
+    deps: &'b [Option<Account<'a>>],
+    account: usize,
+) -> Result<&'b Account<'a>, DecodeFail> {
     deps.get(account.wrapping_sub(1))
         .and_then(Option::as_ref)
         .ok_or_else(|| DecodeFail::new(account, "account was not supplied"))
@@ -74,11 +81,28 @@ fn dep<'a, 'b>(deps: &'b [Option<Account<'a>>], account: usize) -> Result<&'b Ac
 
 /// `CpmmDecoder._side`: token 0 (`first`) or 1 of the pool, with the reference's checks
 /// in its order.
-fn side(pool: &PoolRec, first: bool, vault: &Account, mint: &Account) -> Result<Decoded<Side>, DecodeFail> {
+fn side(
+    pool: &PoolRec,
+    first: bool,
+    vault: &Account,
+    mint: &Account,
+) -> Result<Decoded<Side>, DecodeFail> {
     let (mint_key, program, decimals, vault_at, mint_at) = if first {
-        (&pool.token_0_mint, &pool.token_0_program, pool.mint_0_decimals, VAULT_0, MINT_0)
+        (
+            &pool.token_0_mint,
+            &pool.token_0_program,
+            pool.mint_0_decimals,
+            VAULT_0,
+            MINT_0,
+        )
     } else {
-        (&pool.token_1_mint, &pool.token_1_program, pool.mint_1_decimals, VAULT_1, MINT_1)
+        (
+            &pool.token_1_mint,
+            &pool.token_1_program,
+            pool.mint_1_decimals,
+            VAULT_1,
+            MINT_1,
+        )
     };
     if *program != SPL_TOKEN && *program != TOKEN_2022 {
         return Err(DecodeFail::new(PRIMARY, "pool names no token program"));
@@ -88,14 +112,23 @@ fn side(pool: &PoolRec, first: bool, vault: &Account, mint: &Account) -> Result<
         return Err(DecodeFail::new(vault_at, "vault holds another mint"));
     }
     if vault.owner != program {
-        return Err(DecodeFail::new(vault_at, "vault is not owned by the pool's token program"));
+        return Err(DecodeFail::new(
+            vault_at,
+            "vault is not owned by the pool's token program",
+        ));
     }
     let info = token::mint(mint).map_err(fail(mint_at))?;
     if mint.owner != program {
-        return Err(DecodeFail::new(mint_at, "mint is not owned by the pool's token program"));
+        return Err(DecodeFail::new(
+            mint_at,
+            "mint is not owned by the pool's token program",
+        ));
     }
     if info.decimals != decimals {
-        return Err(DecodeFail::new(mint_at, "mint decimals differ from the pool's"));
+        return Err(DecodeFail::new(
+            mint_at,
+            "mint decimals differ from the pool's",
+        ));
     }
     if let Some(why) = info.refused {
         return Ok(Decoded::Decline(why));
@@ -105,7 +138,11 @@ fn side(pool: &PoolRec, first: bool, vault: &Account, mint: &Account) -> Result<
             return Ok(Decoded::Decline("a mint's transfer fee exceeds 100%"));
         }
     }
-    Ok(Decoded::Ok(Side { amount, decimals, schedule: info.schedule }))
+    Ok(Decoded::Ok(Side {
+        amount,
+        decimals,
+        schedule: info.schedule,
+    }))
 }
 
 /// The program's admin instructions keep rates in these bounds; the reference declines a
@@ -132,7 +169,9 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
     let config_raw = dep(deps, CONFIG)?;
     let config = layout::config(config_raw).map_err(fail(CONFIG))?;
     if !rates_supported(&config) {
-        return Ok(Decoded::Decline("config fee rates outside the program's bounds"));
+        return Ok(Decoded::Decline(
+            "config fee rates outside the program's bounds",
+        ));
     }
     let vault_a = dep(deps, VAULT_0)?;
     let vault_b = dep(deps, VAULT_1)?;
@@ -144,12 +183,19 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         // The reference then quotes every direction as a to b; not worth modelling.
         return Ok(Decoded::Decline("both tokens are the same mint"));
     }
-    let slot =
-        [primary, config_raw, vault_a, vault_b, mint_a, mint_b].iter().map(|a| a.slot).max().unwrap_or(primary.slot);
+    let slot = [primary, config_raw, vault_a, vault_b, mint_a, mint_b]
+        .iter()
+        .map(|a| a.slot)
+        .max()
+        .unwrap_or(primary.slot);
     let epoch = token::epoch_of_slot(slot);
     let fee_a = token::in_force(&side_a.schedule, epoch);
     let fee_b = token::in_force(&side_b.schedule, epoch);
-    if [fee_a, fee_b].iter().flatten().any(|f| f.basis_points == ONE_IN_BPS) {
+    if [fee_a, fee_b]
+        .iter()
+        .flatten()
+        .any(|f| f.basis_points == ONE_IN_BPS)
+    {
         // The program's inverse fee is then unchecked and the reference can quote past u64.
         return Ok(Decoded::Decline("a mint's transfer fee in force is 100%"));
     }
@@ -174,7 +220,11 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         Some(_) => (0, 0),
     };
     let trade_rate = config.trade_fee_rate;
-    let creator_rate = if pool.enable_creator_fee { config.creator_fee_rate } else { 0 };
+    let creator_rate = if pool.enable_creator_fee {
+        config.creator_fee_rate
+    } else {
+        0
+    };
     let a_to_b = Path {
         reserve_in: reserve_0,
         reserve_out: reserve_1,
@@ -204,7 +254,14 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         decimals_b: side_b.decimals,
         slot,
     };
-    Ok(Decoded::Ok(Pool { header, body: Body::Cpmm(Cpmm { halt, a_to_b, b_to_a }) }))
+    Ok(Decoded::Ok(Pool {
+        header,
+        body: Body::Cpmm(Cpmm {
+            halt,
+            a_to_b,
+            b_to_a,
+        }),
+    }))
 }
 
 impl Cpmm {

@@ -20,7 +20,9 @@ pub const NO_RATE: f64 = f64::NEG_INFINITY;
 
 /// The log of the edge's exact rate at its probe size, as `CycleSearch._refresh_edge`.
 pub fn rate(pool: &Pool, edge: &Edge) -> f64 {
-    let Some(probe) = edge.probe else { return NO_RATE };
+    let Some(probe) = edge.probe else {
+        return NO_RATE;
+    };
     match pool.swap(edge.a_to_b, probe, true) {
         Ok(swap) if swap.amount_out > 0 => (swap.amount_out as f64 / probe as f64).ln(),
         _ => NO_RATE,
@@ -41,12 +43,17 @@ impl Book {
     pub fn new(pools: usize, edges: Vec<Edge>, cycles: Vec<Vec<usize>>) -> Result<Book, String> {
         let mut pool_edges = vec![Vec::new(); pools];
         for (i, e) in edges.iter().enumerate() {
-            pool_edges.get_mut(e.pool).ok_or_else(|| format!("edge {i}: pool {} out of range", e.pool))?.push(i);
+            pool_edges
+                .get_mut(e.pool)
+                .ok_or_else(|| format!("edge {i}: pool {} out of range", e.pool))?
+                .push(i);
         }
         let mut by_pool: Vec<Vec<usize>> = vec![Vec::new(); pools];
         for (c, cycle) in cycles.iter().enumerate() {
             for &e in cycle {
-                let edge = edges.get(e).ok_or_else(|| format!("cycle {c}: edge {e} out of range"))?;
+                let edge = edges
+                    .get(e)
+                    .ok_or_else(|| format!("cycle {c}: edge {e} out of range"))?;
                 let list = &mut by_pool[edge.pool];
                 if list.last() != Some(&c) {
                     list.push(c);
@@ -54,7 +61,13 @@ impl Book {
             }
         }
         let rates = vec![NO_RATE; edges.len()];
-        Ok(Book { edges, rates, cycles, by_pool, pool_edges })
+        Ok(Book {
+            edges,
+            rates,
+            cycles,
+            by_pool,
+            pool_edges,
+        })
     }
 
     /// Re-rate `pool`'s edges on its new state (None: the pool has no state now).
@@ -70,12 +83,17 @@ impl Book {
 
     pub fn sum(&self, cycle: usize) -> f64 {
         // Left to right, as Python 3.11's `sum` adds floats.
-        self.cycles[cycle].iter().fold(0.0, |acc, &e| acc + self.rates[e])
+        self.cycles[cycle]
+            .iter()
+            .fold(0.0, |acc, &e| acc + self.rates[e])
     }
 
     /// The cycles through `pools` (each once, ascending) and how many were summed.
     pub fn touched(&self, pools: &[usize]) -> Vec<usize> {
-        let mut out: Vec<usize> = pools.iter().flat_map(|&p| self.by_pool[p].iter().copied()).collect();
+        let mut out: Vec<usize> = pools
+            .iter()
+            .flat_map(|&p| self.by_pool[p].iter().copied())
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -84,7 +102,12 @@ impl Book {
 
 /// A cycle's exact output for `amount` in, leg after leg (None: a leg refuses, or a pool
 /// has no native state: `state_of` returns None).
-pub fn cycle_out<'a>(book: &Book, cycle: usize, amount: u64, state_of: impl Fn(usize) -> Option<&'a Pool>) -> Option<u64> {
+pub fn cycle_out<'a>(
+    book: &Book,
+    cycle: usize,
+    amount: u64,
+    state_of: impl Fn(usize) -> Option<&'a Pool>,
+) -> Option<u64> {
     let mut legs: Vec<(&Pool, bool)> = Vec::with_capacity(book.cycles[cycle].len());
     for &e in &book.cycles[cycle] {
         let edge = book.edges[e];

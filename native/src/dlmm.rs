@@ -57,21 +57,38 @@ fn dep<'a>(deps: &'a [Option<Account<'a>>], i: usize) -> Option<&'a Account<'a>>
 }
 
 /// `_need` + `decode_mint` for deps[i] (mint X at 0, Y at 1).
-fn need_mint(deps: &[Option<Account>], i: usize, key: &[u8; 32], what: &str) -> Result<Result<Mint, &'static str>, DecodeFail> {
+fn need_mint(
+    deps: &[Option<Account>],
+    i: usize,
+    key: &[u8; 32],
+    what: &str,
+) -> Result<Result<Mint, &'static str>, DecodeFail> {
     let Some(raw) = dep(deps, i) else {
-        return Err(DecodeFail::new(0, format!("dependency {what} was not supplied")));
+        return Err(DecodeFail::new(
+            0,
+            format!("dependency {what} was not supplied"),
+        ));
     };
     if raw.key != key {
         // The caller's order is not `dependencies()`: leave this pool to Python.
         return Ok(Err("dependency order does not match the pair's mints"));
     }
-    mint::decode_mint(raw).map(Ok).map_err(|r| DecodeFail::new(i + 1, r))
+    mint::decode_mint(raw)
+        .map(Ok)
+        .map_err(|r| DecodeFail::new(i + 1, r))
 }
 
 /// `_check_mint`: the pair's token-program flag must agree; a transfer hook is unsupported.
-fn check_mint(m: &Mint, flag_2022: bool, account: usize) -> Result<Option<&'static str>, DecodeFail> {
+fn check_mint(
+    m: &Mint,
+    flag_2022: bool,
+    account: usize,
+) -> Result<Option<&'static str>, DecodeFail> {
     if m.token_2022 != flag_2022 {
-        return Err(DecodeFail::new(account, "token program disagrees with the pair"));
+        return Err(DecodeFail::new(
+            account,
+            "token program disagrees with the pair",
+        ));
     }
     Ok(m.transfer_hook.then_some("mint has a transfer hook"))
 }
@@ -82,7 +99,9 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
     let pair = layout::decode_lb_pair(primary).map_err(|r| DecodeFail::new(0, r))?;
     let active_id = i64::from(pair.active_id);
     if !(-BITMAP_SIZE..BITMAP_SIZE).contains(&active_id.div_euclid(BINS_PER_ARRAY)) {
-        return Ok(Decoded::Decline("active bin array needs the bitmap extension"));
+        return Ok(Decoded::Decline(
+            "active bin array needs the bitmap extension",
+        ));
     }
     let mint_x = match need_mint(deps, 0, &pair.token_x_mint, "mint X")? {
         Ok(m) => m,
@@ -111,15 +130,27 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         if raw.owner != &PROGRAM_ID || raw.data.len() != BIN_ARRAY_LEN {
             continue;
         }
-        if deps.iter().take(i).flatten().any(|earlier| earlier.key == raw.key) {
+        if deps
+            .iter()
+            .take(i)
+            .flatten()
+            .any(|earlier| earlier.key == raw.key)
+        {
             continue;
         }
-        let (index, lb_pair) = layout::bin_array_header(raw).map_err(|r| DecodeFail::new(i + 1, r))?;
+        let (index, lb_pair) =
+            layout::bin_array_header(raw).map_err(|r| DecodeFail::new(i + 1, r))?;
         if &lb_pair != primary.key {
-            return Err(DecodeFail::new(i + 1, "DLMM BinArray belongs to another pair"));
+            return Err(DecodeFail::new(
+                i + 1,
+                "DLMM BinArray belongs to another pair",
+            ));
         }
         if found.iter().any(|&(seen, _)| seen == index) {
-            return Err(DecodeFail::new(i + 1, format!("DLMM BinArray index {index} twice")));
+            return Err(DecodeFail::new(
+                i + 1,
+                format!("DLMM BinArray index {index} twice"),
+            ));
         }
         found.push((index, i));
     }
@@ -132,9 +163,14 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
     }
 
     let (fee_x, fee_y) = (mint_x.transfer_fee(epoch), mint_y.transfer_fee(epoch));
-    if [mint_x.older.1, mint_x.newer.1, mint_y.older.1, mint_y.newer.1]
-        .iter()
-        .any(|f| u128::from(f.basis_points) > ONE_IN_BASIS_POINTS)
+    if [
+        mint_x.older.1,
+        mint_x.newer.1,
+        mint_y.older.1,
+        mint_y.newer.1,
+    ]
+    .iter()
+    .any(|f| u128::from(f.basis_points) > ONE_IN_BASIS_POINTS)
     {
         // Past 100% the reference's arithmetic goes negative; no real mint allows it.
         return Ok(Decoded::Decline("transfer fee above 100%"));
@@ -143,17 +179,26 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
     let refusal = if !pair.enabled {
         Some(Refusal::Disabled)
     } else if pair.pair_type == 1 || pair.pair_type == 2 {
-        let now_point = if pair.activation_by_slot { i128::from(primary.slot) } else { i128::from(now) };
-        (now_point < i128::from(pair.activation_point)).then_some(Refusal::ActivatesAt(pair.activation_point))
+        let now_point = if pair.activation_by_slot {
+            i128::from(primary.slot)
+        } else {
+            i128::from(now)
+        };
+        (now_point < i128::from(pair.activation_point))
+            .then_some(Refusal::ActivatesAt(pair.activation_point))
     } else {
         None
     };
     // `update_references` at the clock's time.
     let elapsed = i128::from(now) - i128::from(pair.last_update_timestamp);
     let (v_ref, i_ref) = if elapsed < i128::from(pair.filter_period) {
-        (u128::from(pair.volatility_reference), i64::from(pair.index_reference))
+        (
+            u128::from(pair.volatility_reference),
+            i64::from(pair.index_reference),
+        )
     } else if elapsed < i128::from(pair.decay_period) {
-        let decayed = u128::from(pair.volatility_accumulator) * u128::from(pair.reduction_factor) / BASIS_POINT_MAX;
+        let decayed = u128::from(pair.volatility_accumulator) * u128::from(pair.reduction_factor)
+            / BASIS_POINT_MAX;
         (decayed, active_id)
     } else {
         (0, active_id)
@@ -193,7 +238,10 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         decimals_b: mint_y.decimals,
         slot: primary.slot,
     };
-    Ok(Decoded::Ok(Pool { header, body: Body::Dlmm(body) }))
+    Ok(Decoded::Ok(Pool {
+        header,
+        body: Body::Dlmm(body),
+    }))
 }
 
 fn to_u64(value: u128) -> Result<u64, QuoteFail> {
@@ -205,7 +253,9 @@ impl Dlmm {
         match self.refusal {
             None => Ok(()),
             Some(Refusal::Disabled) => Err(QuoteFail::Refused("pair is disabled".into())),
-            Some(Refusal::ActivatesAt(at)) => Err(QuoteFail::Refused(format!("pair activates at {at}"))),
+            Some(Refusal::ActivatesAt(at)) => {
+                Err(QuoteFail::Refused(format!("pair activates at {at}")))
+            }
         }
     }
 
@@ -225,11 +275,18 @@ impl Dlmm {
         let amount = u128::from(amount);
         let into_pool = amount.saturating_sub(fee_in.fee(amount));
         if into_pool == 0 {
-            return Err(QuoteFail::Amount("nothing reaches the pool after transfer fee".into()));
+            return Err(QuoteFail::Amount(
+                "nothing reaches the pool after transfer fee".into(),
+            ));
         }
         let t = self.swap_totals(into_pool, swap_for_y, true)?;
         let out = t.amount_out.saturating_sub(fee_out.fee(t.amount_out));
-        Ok(Swap { amount_in: to_u64(amount)?, amount_out: to_u64(out)?, fee: to_u64(t.fee)?, steps: t.steps })
+        Ok(Swap {
+            amount_in: to_u64(amount)?,
+            amount_out: to_u64(out)?,
+            fee: to_u64(t.fee)?,
+            steps: t.steps,
+        })
     }
 
     /// `quote_exact_out`: the pool must release the output plus its transfer fee, and the
@@ -242,9 +299,16 @@ impl Dlmm {
         let t = self.swap_totals(from_pool, swap_for_y, false)?;
         let amount_in = t.amount_in + fee_in.inverse_fee(t.amount_in);
         if amount_in > U64_MAX {
-            return Err(QuoteFail::Amount(format!("amount in {amount_in} overflows u64")));
+            return Err(QuoteFail::Amount(format!(
+                "amount in {amount_in} overflows u64"
+            )));
         }
-        Ok(Swap { amount_in: to_u64(amount_in)?, amount_out: to_u64(amount)?, fee: to_u64(t.fee)?, steps: t.steps })
+        Ok(Swap {
+            amount_in: to_u64(amount_in)?,
+            amount_out: to_u64(amount)?,
+            fee: to_u64(t.fee)?,
+            steps: t.steps,
+        })
     }
 }
 

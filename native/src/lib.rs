@@ -22,8 +22,18 @@ use pyo3::types::{PyBytes, PyTuple};
 
 use crate::types::{Account, DecodeFail, Decoded, Leg, QuoteFail};
 
-create_exception!(_core, QuoteFailure, PyException, "A swap the program would refuse: args (code, reason).");
-create_exception!(_core, DecodeFailure, PyException, "Bytes the reference rejects: args (account index, reason).");
+create_exception!(
+    _core,
+    QuoteFailure,
+    PyException,
+    "A swap the program would refuse: args (code, reason)."
+);
+create_exception!(
+    _core,
+    DecodeFailure,
+    PyException,
+    "Bytes the reference rejects: args (account index, reason)."
+);
 
 fn quote_err(fail: QuoteFail) -> PyErr {
     QuoteFailure::new_err((fail.code(), fail.reason().to_string()))
@@ -37,9 +47,16 @@ fn decode_err(fail: DecodeFail) -> PyErr {
 fn amount(value: &Bound<'_, PyAny>) -> PyResult<u64> {
     match value.extract::<u64>() {
         Ok(v) if v > 0 => Ok(v),
-        _ => Err(quote_err(QuoteFail::Amount(format!("amount {value} outside 1..=u64::MAX")))),
+        _ => Err(quote_err(QuoteFail::Amount(format!(
+            "amount {value} outside 1..=u64::MAX"
+        )))),
     }
 }
+
+/// (x0, x1, out0, a, b, c): a `Piece` as Python sees it.
+type PieceTuple = (f64, f64, f64, f64, f64, f64);
+/// (amount_in, amount_out, fee, steps): a `Swap` as Python sees it.
+type SwapTuple = (u64, u64, u64, u32);
 
 /// A decoded pool of one venue kind.
 #[pyclass(frozen, module = "solarb_native._core", name = "Pool")]
@@ -79,16 +96,29 @@ impl PyPool {
     }
 
     /// (amount_in, amount_out, fee, steps) of the exact swap; QuoteFailure if refused.
-    fn swap(&self, a_to_b: bool, amount_: &Bound<'_, PyAny>, exact_in: bool) -> PyResult<(u64, u64, u64, u32)> {
-        let s = self.inner.swap(a_to_b, amount(amount_)?, exact_in).map_err(quote_err)?;
+    fn swap(
+        &self,
+        a_to_b: bool,
+        amount_: &Bound<'_, PyAny>,
+        exact_in: bool,
+    ) -> PyResult<SwapTuple> {
+        let s = self
+            .inner
+            .swap(a_to_b, amount(amount_)?, exact_in)
+            .map_err(quote_err)?;
         Ok((s.amount_in, s.amount_out, s.fee, s.steps))
     }
 
     /// The leg model's pieces (x0, x1, out0, a, b, c) covering input up to `x_max`.
-    fn pieces(&self, a_to_b: bool, x_max: f64) -> PyResult<Vec<(f64, f64, f64, f64, f64, f64)>> {
+    fn pieces(&self, a_to_b: bool, x_max: f64) -> PyResult<Vec<PieceTuple>> {
         let mut out = Vec::new();
-        self.inner.pieces(a_to_b, x_max, &mut out).map_err(quote_err)?;
-        Ok(out.iter().map(|p| (p.x0, p.x1, p.out0, p.a, p.b, p.c)).collect())
+        self.inner
+            .pieces(a_to_b, x_max, &mut out)
+            .map_err(quote_err)?;
+        Ok(out
+            .iter()
+            .map(|p| (p.x0, p.x1, p.out0, p.a, p.b, p.c))
+            .collect())
     }
 
     /// Whether both decode to the same state (the market's change test).
@@ -108,22 +138,50 @@ struct Held<'py> {
 }
 
 fn hold<'py>(raw: &RawTuple<'py>) -> PyResult<Held<'py>> {
-    let (key, owner, data, slot): (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>, u64) = raw.extract()?;
-    let key: [u8; 32] = key.as_bytes().try_into().map_err(|_| pyo3::exceptions::PyValueError::new_err("key is not 32 bytes"))?;
-    let owner: [u8; 32] = owner.as_bytes().try_into().map_err(|_| pyo3::exceptions::PyValueError::new_err("owner is not 32 bytes"))?;
-    Ok(Held { key, owner, data, slot })
+    let (key, owner, data, slot): (
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        u64,
+    ) = raw.extract()?;
+    let key: [u8; 32] = key
+        .as_bytes()
+        .try_into()
+        .map_err(|_| pyo3::exceptions::PyValueError::new_err("key is not 32 bytes"))?;
+    let owner: [u8; 32] = owner
+        .as_bytes()
+        .try_into()
+        .map_err(|_| pyo3::exceptions::PyValueError::new_err("owner is not 32 bytes"))?;
+    Ok(Held {
+        key,
+        owner,
+        data,
+        slot,
+    })
 }
 
 fn view<'a>(h: &'a Held<'_>) -> Account<'a> {
-    Account { key: &h.key, owner: &h.owner, data: h.data.as_bytes(), slot: h.slot }
+    Account {
+        key: &h.key,
+        owner: &h.owner,
+        data: h.data.as_bytes(),
+        slot: h.slot,
+    }
 }
 
 /// Decode a pool of venue `kind`: None where the native core declines it (the Python
 /// reference then decodes and quotes it); DecodeFailure where the bytes are invalid.
 #[pyfunction]
-fn decode<'py>(kind: &str, primary: RawTuple<'py>, deps: Vec<Option<RawTuple<'py>>>) -> PyResult<Option<PyPool>> {
+fn decode<'py>(
+    kind: &str,
+    primary: RawTuple<'py>,
+    deps: Vec<Option<RawTuple<'py>>>,
+) -> PyResult<Option<PyPool>> {
     let primary = hold(&primary)?;
-    let held: Vec<Option<Held<'py>>> = deps.iter().map(|d| d.as_ref().map(hold).transpose()).collect::<PyResult<_>>()?;
+    let held: Vec<Option<Held<'py>>> = deps
+        .iter()
+        .map(|d| d.as_ref().map(hold).transpose())
+        .collect::<PyResult<_>>()?;
     let views: Vec<Option<Account<'_>>> = held.iter().map(|h| h.as_ref().map(view)).collect();
     match pool::decode(kind, &view(&primary), &views).map_err(decode_err)? {
         Decoded::Ok(inner) => Ok(Some(PyPool { inner })),
@@ -133,9 +191,16 @@ fn decode<'py>(kind: &str, primary: RawTuple<'py>, deps: Vec<Option<RawTuple<'py
 
 /// Why `decode` would decline this pool (None when it would not): for reports and tests.
 #[pyfunction]
-fn decline_reason<'py>(kind: &str, primary: RawTuple<'py>, deps: Vec<Option<RawTuple<'py>>>) -> PyResult<Option<&'static str>> {
+fn decline_reason<'py>(
+    kind: &str,
+    primary: RawTuple<'py>,
+    deps: Vec<Option<RawTuple<'py>>>,
+) -> PyResult<Option<&'static str>> {
     let primary = hold(&primary)?;
-    let held: Vec<Option<Held<'py>>> = deps.iter().map(|d| d.as_ref().map(hold).transpose()).collect::<PyResult<_>>()?;
+    let held: Vec<Option<Held<'py>>> = deps
+        .iter()
+        .map(|d| d.as_ref().map(hold).transpose())
+        .collect::<PyResult<_>>()?;
     let views: Vec<Option<Account<'_>>> = held.iter().map(|h| h.as_ref().map(view)).collect();
     match pool::decode(kind, &view(&primary), &views).map_err(decode_err)? {
         Decoded::Ok(_) => Ok(None),
@@ -164,7 +229,7 @@ fn size_route(
     fixed: i128,
     flash_fee_bps: (u128, u128),
     tip_share: (u128, u128),
-) -> Option<(u64, i128, i128, Vec<(u64, u64, u64, u32)>)> {
+) -> Option<(u64, i128, i128, Vec<SwapTuple>)> {
     let costs = sizer::Costs {
         fixed,
         flash_num: flash_fee_bps.0,
@@ -173,7 +238,11 @@ fn size_route(
         tip_den: tip_share.1,
     };
     let sized = sizer::size_route(&legs(&route), &costs, min_size, max_size)?;
-    let swaps = sized.swaps.iter().map(|s| (s.amount_in, s.amount_out, s.fee, s.steps)).collect();
+    let swaps = sized
+        .swaps
+        .iter()
+        .map(|s| (s.amount_in, s.amount_out, s.fee, s.steps))
+        .collect();
     Some((sized.size, sized.ev, sized.costs, swaps))
 }
 
@@ -188,19 +257,37 @@ pub struct PyCycleBook {
 impl PyCycleBook {
     /// `edges`: (pool index, a_to_b, probe size or None); `cycles`: edge indices each.
     #[new]
-    fn new(pools: usize, edges: Vec<(usize, bool, Option<u64>)>, cycles: Vec<Vec<usize>>) -> PyResult<Self> {
-        let edges = edges.into_iter().map(|(pool, a_to_b, probe)| cycles::Edge { pool, a_to_b, probe }).collect();
-        let book = cycles::Book::new(pools, edges, cycles).map_err(pyo3::exceptions::PyValueError::new_err)?;
-        Ok(PyCycleBook { book, pools: (0..pools).map(|_| None).collect() })
+    fn new(
+        pools: usize,
+        edges: Vec<(usize, bool, Option<u64>)>,
+        cycles: Vec<Vec<usize>>,
+    ) -> PyResult<Self> {
+        let edges = edges
+            .into_iter()
+            .map(|(pool, a_to_b, probe)| cycles::Edge {
+                pool,
+                a_to_b,
+                probe,
+            })
+            .collect();
+        let book = cycles::Book::new(pools, edges, cycles)
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        Ok(PyCycleBook {
+            book,
+            pools: (0..pools).map(|_| None).collect(),
+        })
     }
 
     /// Give pools their new native states (None: not native now) and re-rate their edges.
     fn set_pools(&mut self, changed: Vec<(usize, Option<Py<PyPool>>)>) -> PyResult<()> {
         for (index, pool) in changed {
             if index >= self.pools.len() {
-                return Err(pyo3::exceptions::PyIndexError::new_err(format!("pool {index} out of range")));
+                return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                    "pool {index} out of range"
+                )));
             }
-            self.book.refresh(index, pool.as_ref().map(|p| &p.get().inner));
+            self.book
+                .refresh(index, pool.as_ref().map(|p| &p.get().inner));
             self.pools[index] = pool;
         }
         Ok(())
@@ -208,7 +295,9 @@ impl PyCycleBook {
 
     /// The rate of an edge the Python side quoted (a pool the native core declined).
     fn set_rate(&mut self, edge: usize, rate: f64) -> PyResult<()> {
-        let slot = self.book.rates.get_mut(edge).ok_or_else(|| pyo3::exceptions::PyIndexError::new_err(format!("edge {edge} out of range")))?;
+        let slot = self.book.rates.get_mut(edge).ok_or_else(|| {
+            pyo3::exceptions::PyIndexError::new_err(format!("edge {edge} out of range"))
+        })?;
         *slot = rate;
         Ok(())
     }
@@ -220,13 +309,20 @@ impl PyCycleBook {
             None => (0..self.book.cycles.len()).collect(),
             Some(pools) => {
                 if let Some(bad) = pools.iter().find(|&&p| p >= self.pools.len()) {
-                    return Err(pyo3::exceptions::PyIndexError::new_err(format!("pool {bad} out of range")));
+                    return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                        "pool {bad} out of range"
+                    )));
                 }
                 self.book.touched(&pools)
             }
         };
         let summed = ids.len();
-        Ok((ids.into_iter().filter(|&c| self.book.sum(c) > 0.0).collect(), summed))
+        Ok((
+            ids.into_iter()
+                .filter(|&c| self.book.sum(c) > 0.0)
+                .collect(),
+            summed,
+        ))
     }
 
     fn rates(&self) -> Vec<f64> {
@@ -236,7 +332,9 @@ impl PyCycleBook {
     /// The cycles through `pools` (each once, ascending).
     fn touched(&self, pools: Vec<usize>) -> PyResult<Vec<usize>> {
         if let Some(bad) = pools.iter().find(|&&p| p >= self.pools.len()) {
-            return Err(pyo3::exceptions::PyIndexError::new_err(format!("pool {bad} out of range")));
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "pool {bad} out of range"
+            )));
         }
         Ok(self.book.touched(&pools))
     }
@@ -246,12 +344,19 @@ impl PyCycleBook {
     fn screen(&self, cycles: Vec<usize>, amount: u64) -> PyResult<Vec<i8>> {
         let mut out = Vec::with_capacity(cycles.len());
         for c in cycles {
-            let cycle = self.book.cycles.get(c).ok_or_else(|| pyo3::exceptions::PyIndexError::new_err(format!("cycle {c} out of range")))?;
-            if cycle.iter().any(|&e| self.pools[self.book.edges[e].pool].is_none()) {
+            let cycle = self.book.cycles.get(c).ok_or_else(|| {
+                pyo3::exceptions::PyIndexError::new_err(format!("cycle {c} out of range"))
+            })?;
+            if cycle
+                .iter()
+                .any(|&e| self.pools[self.book.edges[e].pool].is_none())
+            {
                 out.push(-1);
                 continue;
             }
-            let got = cycles::cycle_out(&self.book, c, amount, |p| self.pools[p].as_ref().map(|x| &x.get().inner));
+            let got = cycles::cycle_out(&self.book, c, amount, |p| {
+                self.pools[p].as_ref().map(|x| &x.get().inner)
+            });
             out.push(i8::from(got.is_some_and(|o| o > amount)));
         }
         Ok(out)

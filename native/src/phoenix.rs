@@ -16,7 +16,9 @@ use crate::pool::{Body, Header, Pool};
 use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
 use book::{Side, U64_MAX};
 use fill::{Filled, BPS};
-use layout::{key_at, u32_at, u64_at, BOOKS_OFFSET, ORDER_NODE_LEN, SCALARS_OFFSET, TREE_HEADER_LEN};
+use layout::{
+    key_at, u32_at, u64_at, BOOKS_OFFSET, ORDER_NODE_LEN, SCALARS_OFFSET, TREE_HEADER_LEN,
+};
 
 pub const KIND: &str = "phoenix";
 
@@ -64,8 +66,15 @@ fn read_side(
 ) -> Result<Side, DecodeFail> {
     let size = u64_at(data, offset + 16).unwrap_or(0).min(capacity);
     let mut side = Side::with_capacity(usize::try_from(size).unwrap_or(0));
-    layout::walk_book(data, offset, capacity, is_bid, stack, |o| side.push(o[0], o[3], o[4], o[5], slot, tick))
-        .map_err(|reason| fail(&format!("{}: {reason}", if is_bid { "bids" } else { "asks" })))?;
+    layout::walk_book(data, offset, capacity, is_bid, stack, |o| {
+        side.push(o[0], o[3], o[4], o[5], slot, tick)
+    })
+    .map_err(|reason| {
+        fail(&format!(
+            "{}: {reason}",
+            if is_bid { "bids" } else { "asks" }
+        ))
+    })?;
     Ok(side)
 }
 
@@ -85,7 +94,11 @@ pub fn decode(primary: &Account, _deps: &[Option<Account>]) -> Result<Decoded<Po
     if status >= layout::STATUS_COUNT {
         return Err(fail("market status is not a known status"));
     }
-    let (bids_size, asks_size, seats) = (field_u64(data, 16)?, field_u64(data, 24)?, field_u64(data, 32)?);
+    let (bids_size, asks_size, seats) = (
+        field_u64(data, 16)?,
+        field_u64(data, 24)?,
+        field_u64(data, 32)?,
+    );
     if !layout::dispatchable(bids_size, asks_size, seats) {
         return Err(fail("market size params are not dispatchable"));
     }
@@ -117,11 +130,16 @@ pub fn decode(primary: &Account, _deps: &[Option<Account>]) -> Result<Decoded<Po
     let asks_at = bids_at + TREE_HEADER_LEN + ORDER_NODE_LEN * bids_size as usize;
     let bids = read_side(data, bids_at, bids_size, true, slot, tick, &mut stack)?;
     let asks = read_side(data, asks_at, asks_size, false, slot, tick, &mut stack)?;
-    let (Ok(decimals_a), Ok(decimals_b)) = (u8::try_from(field_u32(data, 40)?), u8::try_from(field_u32(data, 120)?)) else {
+    let (Ok(decimals_a), Ok(decimals_b)) = (
+        u8::try_from(field_u32(data, 40)?),
+        u8::try_from(field_u32(data, 120)?),
+    ) else {
         return Ok(Decoded::Decline("mint decimals above 255"));
     };
     if b >= LOT_LIMIT || quote_lot_size >= LOT_LIMIT {
-        return Ok(Decoded::Decline("lot parameters beyond the native core's u128 range"));
+        return Ok(Decoded::Decline(
+            "lot parameters beyond the native core's u128 range",
+        ));
     }
     let header = Header {
         kind: KIND,
@@ -141,7 +159,10 @@ pub fn decode(primary: &Account, _deps: &[Option<Account>]) -> Result<Decoded<Po
         bids,
         asks,
     };
-    Ok(Decoded::Ok(Pool { header, body: Body::Phoenix(body) }))
+    Ok(Decoded::Ok(Pool {
+        header,
+        body: Body::Phoenix(body),
+    }))
 }
 
 fn amount_fail(reason: &str) -> QuoteFail {
@@ -156,14 +177,21 @@ impl Phoenix {
         let atoms = |lots: u128, size: u128| lots.checked_mul(size).filter(|v| *v <= U64_MAX);
         let (base, quote) = (atoms(m.base, bls), atoms(m.quote, qls));
         let (amount_in, amount_out) = if sold { (base, quote) } else { (quote, base) };
-        let (Some(fee), Some(amount_in), Some(amount_out)) = (atoms(m.fee, qls), amount_in, amount_out) else {
+        let (Some(fee), Some(amount_in), Some(amount_out)) =
+            (atoms(m.fee, qls), amount_in, amount_out)
+        else {
             return Err(amount_fail("the swap's atoms overflow u64"));
         };
         if amount_out == 0 {
             return Err(amount_fail("the swap is too small to fill one lot"));
         }
         // All three are <= u64::MAX (checked above).
-        Ok(Swap { amount_in: amount_in as u64, amount_out: amount_out as u64, fee: fee as u64, steps: m.levels })
+        Ok(Swap {
+            amount_in: amount_in as u64,
+            amount_out: amount_out as u64,
+            fee: fee as u64,
+            steps: m.levels,
+        })
     }
 
     fn market(&self) -> curve::Market {
@@ -182,7 +210,9 @@ impl Leg for Phoenix {
             return Err(amount_fail("amount 0 is not in 1..u64::MAX"));
         }
         if !self.active {
-            return Err(QuoteFail::Refused("market status is not Active; swaps need Active".into()));
+            return Err(QuoteFail::Refused(
+                "market status is not Active; swaps need Active".into(),
+            ));
         }
         let (bps, b) = (self.taker_fee_bps, self.base_lots_per_base_unit);
         let amount = u128::from(amount);
@@ -207,7 +237,9 @@ impl Leg for Phoenix {
                 let net = amount.div_ceil(qls);
                 let bps_ = u128::from(bps);
                 if bps_ >= BPS {
-                    return Err(QuoteFail::Insufficient("a 100% taker fee leaves nothing".into()));
+                    return Err(QuoteFail::Insufficient(
+                        "a 100% taker fee leaves nothing".into(),
+                    ));
                 }
                 // Smallest gross g with g - ceil(g · bps / 10_000) >= net.
                 let gross = (net * BPS).div_ceil(BPS - bps_);

@@ -34,7 +34,11 @@ pub const KINDS: [&str; 4] = [cpmm::KIND, whirlpool::KIND, dlmm::KIND, phoenix::
 
 /// Decode `primary` and its dependencies (in the Python venue's `dependencies()` order;
 /// None where the feed has not delivered one) into a pool of venue `kind`.
-pub fn decode(kind: &str, primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Pool>, DecodeFail> {
+pub fn decode(
+    kind: &str,
+    primary: &Account,
+    deps: &[Option<Account>],
+) -> Result<Decoded<Pool>, DecodeFail> {
     match kind {
         cpmm::KIND => cpmm::decode(primary, deps),
         whirlpool::KIND => whirlpool::decode(primary, deps),

@@ -43,7 +43,8 @@ impl Costs {
         if self.flash_num == 0 {
             return Ok(0);
         }
-        let fee = mul_div_ceil(size, self.flash_num, U256::mul(BPS, self.flash_den)).ok_or(Raise)?;
+        let fee =
+            mul_div_ceil(size, self.flash_num, U256::mul(BPS, self.flash_den)).ok_or(Raise)?;
         i128::try_from(fee).map_err(|_| Raise)
     }
 
@@ -52,8 +53,11 @@ impl Costs {
         let mut cost = self.fixed.checked_add(self.flash_fee(size)?).ok_or(Raise)?;
         let before_tip = gross.checked_sub(cost).ok_or(Raise)?;
         if self.tip_num != 0 && before_tip > 0 {
-            let tip = mul_div_floor(before_tip as u128, self.tip_num, U256::from(self.tip_den)).ok_or(Raise)?;
-            cost = cost.checked_add(i128::try_from(tip).map_err(|_| Raise)?).ok_or(Raise)?;
+            let tip = mul_div_floor(before_tip as u128, self.tip_num, U256::from(self.tip_den))
+                .ok_or(Raise)?;
+            cost = cost
+                .checked_add(i128::try_from(tip).map_err(|_| Raise)?)
+                .ok_or(Raise)?;
         }
         Ok(cost)
     }
@@ -61,7 +65,9 @@ impl Costs {
     /// `ev`: what a trade of `size` returning `out` earns after every cost.
     fn ev(&self, size: u64, out: u64) -> Py<i128> {
         let gross = out as i128 - size as i128;
-        gross.checked_sub(self.total(size as u128, gross)?).ok_or(Raise)
+        gross
+            .checked_sub(self.total(size as u128, gross)?)
+            .ok_or(Raise)
     }
 
     fn flash_rate(&self) -> f64 {
@@ -149,13 +155,22 @@ fn model_top<L: Leg>(legs: &[(&L, bool)], rate: f64, lo: f64, hi: f64) -> Option
 /// Also None where the Python reference would raise instead of sizing (a float division
 /// by zero in a fit, a non-contiguous feasible range) and where a cost leaves i128 (a
 /// fraction far outside any real fee); the caller may size those routes in Python.
-pub fn size_route<L: Leg>(legs: &[(&L, bool)], costs: &Costs, min_size: u64, max_size: u64) -> Option<Sized> {
+pub fn size_route<L: Leg>(
+    legs: &[(&L, bool)],
+    costs: &Costs,
+    min_size: u64,
+    max_size: u64,
+) -> Option<Sized> {
     if costs.flash_den == 0 || costs.tip_den == 0 || legs.is_empty() {
         return None;
     }
     let lo = i128::from(min_size.max(1));
     let hi = i128::from(max_size);
-    let mut exact = Exact { legs, costs, outs: HashMap::default() };
+    let mut exact = Exact {
+        legs,
+        costs,
+        outs: HashMap::default(),
+    };
     // One more atom of size costs one atom plus the flash fee on it.
     let rate = 1.0 + costs.flash_rate() / BPS as f64;
     let found = match model_top(legs, rate, lo as f64, hi as f64) {
@@ -181,5 +196,10 @@ pub fn size_route<L: Leg>(legs: &[(&L, bool)], costs: &Costs, min_size: u64, max
     let out = swaps.last()?.amount_out;
     let gross = out as i128 - size as i128;
     let costs = costs.total(size as u128, gross).ok()?;
-    Some(Sized { size, swaps, costs, ev })
+    Some(Sized {
+        size,
+        swaps,
+        costs,
+        ev,
+    })
 }

@@ -61,7 +61,10 @@ pub struct DecodeFail {
 
 impl DecodeFail {
     pub fn new(account: usize, reason: impl Into<String>) -> Self {
-        DecodeFail { account, reason: reason.into() }
+        DecodeFail {
+            account,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -88,14 +91,35 @@ pub struct Piece {
 
 impl Piece {
     /// `curve.hyperbola`: a constant-product piece, the fee taken from the input.
-    pub fn hyperbola(x0: f64, x1: f64, out0: f64, reserve_in: f64, reserve_out: f64, fee: f64) -> Piece {
+    pub fn hyperbola(
+        x0: f64,
+        x1: f64,
+        out0: f64,
+        reserve_in: f64,
+        reserve_out: f64,
+        fee: f64,
+    ) -> Piece {
         let keep = 1.0 - fee;
-        Piece { x0, x1, out0, a: reserve_out * keep, b: reserve_in, c: keep }
+        Piece {
+            x0,
+            x1,
+            out0,
+            a: reserve_out * keep,
+            b: reserve_in,
+            c: keep,
+        }
     }
 
     /// `curve.line`: a constant-sum piece, `rate` out per unit in (fees already out).
     pub fn line(x0: f64, x1: f64, out0: f64, rate: f64) -> Piece {
-        Piece { x0, x1, out0, a: rate, b: 1.0, c: 0.0 }
+        Piece {
+            x0,
+            x1,
+            out0,
+            a: rate,
+            b: 1.0,
+            c: 0.0,
+        }
     }
 
     pub fn out(&self, x: f64) -> f64 {

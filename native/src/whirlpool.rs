@@ -47,14 +47,21 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
     let tick = wp.tick_current_index as i64;
     let (starts, n_arrays) = dependency_starts(tick, spacing);
     if deps.len() != n_arrays + 3 {
-        return Err(DecodeFail::new(0, format!("expected {} dependencies, got {}", n_arrays + 3, deps.len())));
+        return Err(DecodeFail::new(
+            0,
+            format!("expected {} dependencies, got {}", n_arrays + 3, deps.len()),
+        ));
     }
     if wp.fee_tier_index != wp.tick_spacing {
-        return Ok(Decoded::Decline("adaptive-fee pool (fee tier index != tick spacing)"));
+        return Ok(Decoded::Decline(
+            "adaptive-fee pool (fee tier index != tick spacing)",
+        ));
     }
     if let Some(Some(oracle)) = deps.last() {
         if *oracle.owner == WHIRLPOOL_PROGRAM && !oracle.data.is_empty() {
-            return Ok(Decoded::Decline("pool has an initialised Oracle (adaptive fee)"));
+            return Ok(Decoded::Decline(
+                "pool has an initialised Oracle (adaptive fee)",
+            ));
         }
     }
     let mut mints = [None, None];
@@ -80,14 +87,22 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
     };
     // The supplied arrays, by start; an absent (system-owned, empty) one reads as zeros.
     let mut arrays: [Option<TickArray>; 6] = Default::default();
-    for (j, (&start, slot)) in starts.iter().take(n_arrays).zip(arrays.iter_mut()).enumerate() {
+    for (j, (&start, slot)) in starts
+        .iter()
+        .take(n_arrays)
+        .zip(arrays.iter_mut())
+        .enumerate()
+    {
         let index = j + 3;
-        let Some(Some(raw)) = deps.get(j + 2) else { continue };
+        let Some(Some(raw)) = deps.get(j + 2) else {
+            continue;
+        };
         if *raw.owner == SYSTEM_PROGRAM && raw.data.is_empty() {
             *slot = Some(TickArray::absent(start, *primary.key));
             continue;
         }
-        let array = decode_tick_array(raw.owner, raw.data).map_err(|r| fail(index, "TickArray", r))?;
+        let array =
+            decode_tick_array(raw.owner, raw.data).map_err(|r| fail(index, "TickArray", r))?;
         if array.whirlpool != *primary.key {
             return Err(fail(index, "TickArray", "belongs to another whirlpool"));
         }
@@ -96,8 +111,13 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         }
         *slot = Some(array);
     }
-    let (Ok(b_to_a), Ok(a_to_b)) = (direction(&arrays, tick, spacing, false), direction(&arrays, tick, spacing, true)) else {
-        return Ok(Decoded::Decline("an initialised tick on the path is outside the program's range"));
+    let (Ok(b_to_a), Ok(a_to_b)) = (
+        direction(&arrays, tick, spacing, false),
+        direction(&arrays, tick, spacing, true),
+    ) else {
+        return Ok(Decoded::Decline(
+            "an initialised tick on the path is outside the program's range",
+        ));
     };
     let slot = primary.slot;
     let header = Header {
@@ -117,12 +137,20 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         fee_b: mint_b.fee_at(slot),
         paths: [b_to_a, a_to_b],
     };
-    Ok(Decoded::Ok(Pool { header, body: Body::Whirlpool(body) }))
+    Ok(Decoded::Ok(Pool {
+        header,
+        body: Body::Whirlpool(body),
+    }))
 }
 
 /// One direction's path over the arrays its swap loads, in order (the sparse swap stops
 /// at the first array it was not given).
-fn direction(arrays: &[Option<TickArray>; 6], tick: i64, spacing: i64, a_to_b: bool) -> Result<Path, path::OutOfRangeTick> {
+fn direction(
+    arrays: &[Option<TickArray>; 6],
+    tick: i64,
+    spacing: i64,
+    a_to_b: bool,
+) -> Result<Path, path::OutOfRangeTick> {
     let (wanted, count) = swap_start_indexes(tick, spacing, a_to_b);
     let mut sequence: [&TickArray; 3] = [&EMPTY; 3];
     let mut len = 0;
@@ -138,7 +166,12 @@ fn direction(arrays: &[Option<TickArray>; 6], tick: i64, spacing: i64, a_to_b: b
     walk(sequence.get(..len).unwrap_or(&[]), tick, spacing, a_to_b)
 }
 
-static EMPTY: TickArray = TickArray { start: 0, whirlpool: [0; 32], initialized: 0, nets: [0; 88] };
+static EMPTY: TickArray = TickArray {
+    start: 0,
+    whirlpool: [0; 32],
+    initialized: 0,
+    nets: [0; 88],
+};
 
 impl Whirlpool {
     fn market(&self, a_to_b: bool) -> swap::Market<'_> {
@@ -165,7 +198,14 @@ impl Leg for Whirlpool {
             return Err(QuoteFail::Amount("amount 0 is not a positive u64".into()));
         }
         let (fee_in, fee_out) = self.fees(a_to_b);
-        swap::leg(&self.market(a_to_b), &fee_in, &fee_out, amount, exact_in, a_to_b)
+        swap::leg(
+            &self.market(a_to_b),
+            &fee_in,
+            &fee_out,
+            amount,
+            exact_in,
+            a_to_b,
+        )
     }
 
     fn pieces(&self, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) -> Result<(), QuoteFail> {

@@ -12,7 +12,14 @@ const BPS: f64 = ONE_IN_BPS as f64;
 const U64_MAX: u128 = u64::MAX as u128;
 
 /// A leg that takes nothing: a pool the program refuses to swap.
-pub const NO_SWAP: Piece = Piece { x0: 0.0, x1: 0.0, out0: 0.0, a: 0.0, b: 1.0, c: 0.0 };
+pub const NO_SWAP: Piece = Piece {
+    x0: 0.0,
+    x1: 0.0,
+    out0: 0.0,
+    a: 0.0,
+    b: 1.0,
+    c: 0.0,
+};
 
 /// The largest amount in the program accepts: u64, and the input vault within u64.
 fn capacity(p: &Path) -> u128 {
@@ -35,7 +42,11 @@ fn regime(fee: &Option<TransferFee>) -> (f64, f64, f64) {
         Some(f) => {
             let bps = f.basis_points;
             let keep = f64::from(ONE_IN_BPS - bps) / BPS;
-            (keep, f.maximum_fee as f64, f.maximum_fee as f64 * BPS / f64::from(bps))
+            (
+                keep,
+                f.maximum_fee as f64,
+                f.maximum_fee as f64 * BPS / f64::from(bps),
+            )
         }
     }
 }
@@ -51,7 +62,10 @@ pub fn pieces(p: &Path, out: &mut Vec<Piece>) {
         }
         ((1_000_000 - trade - creator) as f64 / D, 1.0)
     } else {
-        ((1_000_000 - trade) as f64 / D, (1_000_000 - creator) as f64 / D)
+        (
+            (1_000_000 - trade) as f64 / D,
+            (1_000_000 - creator) as f64 / D,
+        )
     };
     let most_atoms = capacity(p);
     if most_atoms == 0 {
@@ -66,7 +80,14 @@ pub fn pieces(p: &Path, out: &mut Vec<Piece>) {
     }
     let (r_in, r_out) = (p.reserve_in as f64, p.reserve_out as f64);
     if p.fee_in.is_none() && p.fee_out.is_none() {
-        out.push(Piece { x0: 0.0, x1: most, out0: 0.0, a: g * r_out * f, b: r_in, c: f });
+        out.push(Piece {
+            x0: 0.0,
+            x1: most,
+            out0: 0.0,
+            a: g * r_out * f,
+            b: r_in,
+            c: f,
+        });
         return;
     }
     let (keep_in, max_in, kink_in) = regime(&p.fee_in);
@@ -76,23 +97,52 @@ pub fn pieces(p: &Path, out: &mut Vec<Piece>) {
     if kink_out < g * r_out {
         let arriving = kink_out * r_in / (f * (g * r_out - kink_out));
         let arriving_at_kink_in = keep_in * kink_in;
-        x_out = if arriving < arriving_at_kink_in { arriving / keep_in } else { arriving + max_in };
+        x_out = if arriving < arriving_at_kink_in {
+            arriving / keep_in
+        } else {
+            arriving + max_in
+        };
     }
     // 0 and the kinks inside (0, most), sorted, without duplicates (infinite: none).
-    let [k0, k1] = [kink_in, x_out].map(|x| if 0.0 < x && x < most { x } else { f64::INFINITY });
+    let [k0, k1] = [kink_in, x_out].map(|x| {
+        if 0.0 < x && x < most {
+            x
+        } else {
+            f64::INFINITY
+        }
+    });
     let (lo, hi) = if k0 <= k1 { (k0, k1) } else { (k1, k0) };
     let starts = [0.0, lo, if hi == lo { f64::INFINITY } else { hi }];
     for (i, &x0) in starts.iter().enumerate() {
         if x0 == f64::INFINITY {
             break;
         }
-        let x1 = starts.get(i + 1).copied().filter(|x| *x < f64::INFINITY).unwrap_or(most);
-        let (arriving0, alpha) = if x0 >= kink_in { (x0 - max_in, 1.0) } else { (keep_in * x0, keep_in) };
+        let x1 = starts
+            .get(i + 1)
+            .copied()
+            .filter(|x| *x < f64::INFINITY)
+            .unwrap_or(most);
+        let (arriving0, alpha) = if x0 >= kink_in {
+            (x0 - max_in, 1.0)
+        } else {
+            (keep_in * x0, keep_in)
+        };
         let b = r_in + f * arriving0;
         // Recomputed, not chained from the last piece: two kinks closer than a float's
         // resolution must still leave the output cap's offset in place.
         let out_pool0 = g * r_out * f * arriving0 / b;
-        let (out0, phi) = if x0 >= x_out { (out_pool0 - max_out, g) } else { (out_pool0 * keep_out, g * keep_out) };
-        out.push(Piece { x0, x1, out0, a: phi * r_out * f * alpha * r_in / b, b, c: f * alpha });
+        let (out0, phi) = if x0 >= x_out {
+            (out_pool0 - max_out, g)
+        } else {
+            (out_pool0 * keep_out, g * keep_out)
+        };
+        out.push(Piece {
+            x0,
+            x1,
+            out0,
+            a: phi * r_out * f * alpha * r_in / b,
+            b,
+            c: f * alpha,
+        });
     }
 }

@@ -4,8 +4,8 @@ use super::token::{key_at, u64_at};
 use crate::types::Account;
 
 pub const CPMM_PROGRAM: [u8; 32] = [
-    169, 42, 90, 139, 79, 41, 89, 82, 132, 37, 80, 170, 147, 253, 91, 149, 181, 172, 230, 168, 235, 146, 12, 147, 148,
-    46, 67, 105, 12, 32, 236, 115,
+    169, 42, 90, 139, 79, 41, 89, 82, 132, 37, 80, 170, 147, 253, 91, 149, 181, 172, 230, 168, 235,
+    146, 12, 147, 148, 46, 67, 105, 12, 32, 236, 115,
 ];
 /// sha256("account:PoolState")[:8] and sha256("account:AmmConfig")[:8].
 const POOL_DISCRIMINATOR: [u8; 8] = [247, 237, 227, 245, 215, 195, 222, 70];
@@ -113,7 +113,10 @@ pub fn pool(raw: &Account) -> Result<PoolRec, &'static str> {
 pub fn config(raw: &Account) -> Result<ConfigRec, &'static str> {
     check(raw, CONFIG_LEN, &CONFIG_DISCRIMINATOR)?;
     let d = raw.data;
-    flag(d.get(9).copied().ok_or(SHORT)?, "disable_create_pool is not a bool")?;
+    flag(
+        d.get(9).copied().ok_or(SHORT)?,
+        "disable_create_pool is not a bool",
+    )?;
     let word = |at: usize| u64_at(d, at).ok_or(SHORT);
     Ok(ConfigRec {
         trade_fee_rate: word(12)?,

@@ -65,7 +65,9 @@ fn transfer_inverse_fee(fee: &Option<TransferFee>, post: u128) -> Result<u128, Q
     }
     // The program re-derives the fee on the gross amount and refuses a mismatch.
     if fee.fee(gross) != inverse {
-        return Err(QuoteFail::Refused("transfer fee calculation does not match".into()));
+        return Err(QuoteFail::Refused(
+            "transfer fee calculation does not match".into(),
+        ));
     }
     Ok(inverse)
 }
@@ -105,7 +107,12 @@ pub fn exact_in(p: &Path, amount_in: u64) -> Result<Swap, QuoteFail> {
         return Err(amount(VAULT_OVERFLOW));
     }
     // received <= output <= r_out and fee <= arriving: both fit u64.
-    Ok(Swap { amount_in, amount_out: received as u64, fee: fee as u64, steps: 0 })
+    Ok(Swap {
+        amount_in,
+        amount_out: received as u64,
+        fee: fee as u64,
+        steps: 0,
+    })
 }
 
 /// The whole exact-out instruction: gross up for the output fee, curve, input fee.
@@ -118,9 +125,15 @@ pub fn exact_out(p: &Path, amount_out: u64) -> Result<Swap, QuoteFail> {
     let (r_in, r_out) = (u128::from(p.reserve_in), u128::from(p.reserve_out));
     let (trade, creator) = (u128::from(p.trade_rate), u128::from(p.creator_rate));
     // The creator's cut grossed up on the output when it is taken there.
-    let leaving = if p.creator_on_input { leaving } else { pre_fee_amount(leaving, creator) };
+    let leaving = if p.creator_on_input {
+        leaving
+    } else {
+        pre_fee_amount(leaving, creator)
+    };
     if leaving >= r_out {
-        return Err(QuoteFail::Insufficient(format!("{leaving} out of a reserve of {r_out} would empty it")));
+        return Err(QuoteFail::Insufficient(format!(
+            "{leaving} out of a reserve of {r_out} would empty it"
+        )));
     }
     // leaving < r_out <= u64, so the product fits u128.
     let swapped = (r_in * leaving).div_ceil(r_out - leaving);
@@ -147,5 +160,10 @@ pub fn exact_out(p: &Path, amount_out: u64) -> Result<Swap, QuoteFail> {
     }
     // The decoder declines a 100 % input fee, so `paid` passed the u64 check above.
     let paid = u64::try_from(paid).map_err(|_| amount("input exceeds u64"))?;
-    Ok(Swap { amount_in: paid, amount_out, fee: (needed - swapped) as u64, steps: 0 })
+    Ok(Swap {
+        amount_in: paid,
+        amount_out,
+        fee: (needed - swapped) as u64,
+        steps: 0,
+    })
 }

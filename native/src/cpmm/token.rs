@@ -4,12 +4,12 @@
 use crate::types::Account;
 
 pub const SPL_TOKEN: [u8; 32] = [
-    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145,
-    58, 140, 245, 133, 126, 255, 0, 169,
+    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237,
+    95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169,
 ];
 pub const TOKEN_2022: [u8; 32] = [
-    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77, 131, 185, 13, 39, 254,
-    189, 249, 40, 216, 161, 139, 252,
+    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77,
+    131, 185, 13, 39, 254, 189, 249, 40, 216, 161, 139, 252,
 ];
 
 const ACCOUNT_LEN: usize = 165;
@@ -104,7 +104,11 @@ fn is_token_program(owner: &[u8; 32]) -> bool {
 
 /// Walk the Token-2022 extensions after the base layout, handing each (type, value) to
 /// `seen`; an account of exactly 165 bytes has none.
-fn tlv<'a>(data: &'a [u8], expected: u8, mut seen: impl FnMut(u16, &'a [u8])) -> Result<(), &'static str> {
+fn tlv<'a>(
+    data: &'a [u8],
+    expected: u8,
+    mut seen: impl FnMut(u16, &'a [u8]),
+) -> Result<(), &'static str> {
     if data.len() == ACCOUNT_LEN {
         return Ok(());
     }
@@ -114,12 +118,15 @@ fn tlv<'a>(data: &'a [u8], expected: u8, mut seen: impl FnMut(u16, &'a [u8])) ->
     let mut pos = ACCOUNT_LEN + 1;
     while pos + 4 <= data.len() {
         let ext = u16_at(data, pos).ok_or("extension header overruns the account")?;
-        let len = usize::from(u16_at(data, pos + 2).ok_or("extension header overruns the account")?);
+        let len =
+            usize::from(u16_at(data, pos + 2).ok_or("extension header overruns the account")?);
         pos += 4;
         if ext == 0 && len == 0 {
             break; // Uninitialized padding ends the list.
         }
-        let value = data.get(pos..pos + len).ok_or("extension overruns the account")?;
+        let value = data
+            .get(pos..pos + len)
+            .ok_or("extension overruns the account")?;
         seen(ext, value);
         pos += len;
     }
@@ -182,9 +189,15 @@ pub fn mint(raw: &Account) -> Result<Mint, &'static str> {
         return Err("mint is not initialized");
     }
     let decimals = *data.get(44).ok_or("mint too short")?;
-    let mut out = Mint { decimals, schedule: None, refused: None };
+    let mut out = Mint {
+        decimals,
+        schedule: None,
+        refused: None,
+    };
     if *raw.owner == TOKEN_2022 && data.len() > MINT_LEN {
-        let padding = data.get(MINT_LEN..ACCOUNT_LEN).ok_or("Token-2022 mint padding is malformed")?;
+        let padding = data
+            .get(MINT_LEN..ACCOUNT_LEN)
+            .ok_or("Token-2022 mint padding is malformed")?;
         if data.len() <= ACCOUNT_LEN || padding.iter().any(|&b| b != 0) {
             return Err("Token-2022 mint padding is malformed");
         }
@@ -207,7 +220,11 @@ pub fn mint(raw: &Account) -> Result<Mint, &'static str> {
             let newer = transfer_fee(value, 90).ok_or("transfer fee config too short")?;
             out.schedule = Some((older, newer));
         }
-        out.refused = REFUSED.iter().zip(present).find(|(_, hit)| *hit).map(|((_, why), _)| *why);
+        out.refused = REFUSED
+            .iter()
+            .zip(present)
+            .find(|(_, hit)| *hit)
+            .map(|((_, why), _)| *why);
     }
     Ok(out)
 }

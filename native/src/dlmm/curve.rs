@@ -3,7 +3,9 @@
 //! equal.
 
 use super::layout::{BINS_PER_ARRAY, MAX_BIN_ID, MIN_BIN_ID};
-use super::math::{amount_in, next_array_with_liquidity, price_from_id, BASIS_POINT_MAX, FEE_PRECISION, U64_MAX};
+use super::math::{
+    amount_in, next_array_with_liquidity, price_from_id, BASIS_POINT_MAX, FEE_PRECISION, U64_MAX,
+};
 use super::Dlmm;
 use crate::types::Piece;
 
@@ -13,7 +15,9 @@ const U64_MAX_F: f64 = TWO_64;
 
 /// `_overflows`: whether a layer's full input (rounded up) is past u64.
 fn overflows(layers: &[u64], price: u128, swap_for_y: bool) -> bool {
-    layers.iter().any(|&out| amount_in(out, price, swap_for_y) > U64_MAX)
+    layers
+        .iter()
+        .any(|&out| amount_in(out, price, swap_for_y) > U64_MAX)
 }
 
 impl Dlmm {
@@ -21,14 +25,32 @@ impl Dlmm {
     pub(super) fn curve(&self, swap_for_y: bool, x_max: f64, out: &mut Vec<Piece>) {
         if self.refusal.is_some() {
             // `_NO_LIQUIDITY`: the program refuses every swap.
-            out.push(Piece { x0: 0.0, x1: 0.0, out0: 0.0, a: 0.0, b: 1.0, c: 0.0 });
+            out.push(Piece {
+                x0: 0.0,
+                x1: 0.0,
+                out0: 0.0,
+                a: 0.0,
+                b: 1.0,
+                c: 0.0,
+            });
             return;
         }
-        let (fee_in, fee_out) = if swap_for_y { (self.fee_x, self.fee_y) } else { (self.fee_y, self.fee_x) };
+        let (fee_in, fee_out) = if swap_for_y {
+            (self.fee_x, self.fee_y)
+        } else {
+            (self.fee_y, self.fee_x)
+        };
         let keep_in = 1.0 - f64::from(fee_in.basis_points) / BASIS_POINT_MAX as f64;
         let keep_out = 1.0 - f64::from(fee_out.basis_points) / BASIS_POINT_MAX as f64;
         if keep_in <= 0.0 || keep_out <= 0.0 {
-            out.push(Piece { x0: 0.0, x1: 0.0, out0: 0.0, a: 0.0, b: 1.0, c: 0.0 });
+            out.push(Piece {
+                x0: 0.0,
+                x1: 0.0,
+                out0: 0.0,
+                a: 0.0,
+                b: 1.0,
+                c: 0.0,
+            });
             return;
         }
         let near_u64 = U64_MAX_F * 0.999;
@@ -40,7 +62,8 @@ impl Dlmm {
         let mut out0 = 0.0;
         loop {
             let array_index = active_id.div_euclid(BINS_PER_ARRAY);
-            let Some(found) = next_array_with_liquidity(&self.bitmap, array_index, swap_for_y) else {
+            let Some(found) = next_array_with_liquidity(&self.bitmap, array_index, swap_for_y)
+            else {
                 return;
             };
             let Some(bins) = self.array(found) else {
@@ -52,7 +75,11 @@ impl Dlmm {
                 active_id = if swap_for_y { upper } else { lower };
             }
             while (lower..=upper).contains(&active_id) {
-                let b = usize::try_from(active_id - lower).ok().and_then(|i| bins.get(i)).copied().unwrap_or_default();
+                let b = usize::try_from(active_id - lower)
+                    .ok()
+                    .and_then(|i| bins.get(i))
+                    .copied()
+                    .unwrap_or_default();
                 let price = match b.price {
                     0 => match price_from_id(active_id, self.bin_step) {
                         Some(p) => p,
@@ -61,17 +88,29 @@ impl Dlmm {
                     p => p,
                 };
                 let reserve = if swap_for_y { b.amount_y } else { b.amount_x };
-                let (opened, processed) = if self.with_orders { (b.open, b.processed) } else { (0, 0) };
+                let (opened, processed) = if self.with_orders {
+                    (b.open, b.processed)
+                } else {
+                    (0, 0)
+                };
                 let layers = if self.with_orders && b.ask_side != swap_for_y {
                     u128::from(opened) + u128::from(processed)
                 } else {
                     0
                 };
                 if reserve != 0 || layers != 0 {
-                    let per_in = if swap_for_y { price as f64 / TWO_64 } else { TWO_64 / price as f64 };
+                    let per_in = if swap_for_y {
+                        price as f64 / TWO_64
+                    } else {
+                        TWO_64 / price as f64
+                    };
                     let total_int = u128::from(reserve) + layers;
                     if total_int as f64 / per_in > near_u64 {
-                        let full = if layers != 0 { &[reserve, opened, processed][..] } else { &[reserve][..] };
+                        let full = if layers != 0 {
+                            &[reserve, opened, processed][..]
+                        } else {
+                            &[reserve][..]
+                        };
                         if overflows(full, price, swap_for_y) {
                             return; // the program's u64 check on a layer's full input fails
                         }

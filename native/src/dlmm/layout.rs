@@ -4,12 +4,12 @@
 use crate::types::Account;
 
 pub const PROGRAM_ID: [u8; 32] = [
-    4, 233, 225, 47, 188, 132, 232, 38, 201, 50, 204, 233, 226, 100, 12, 206, 21, 89, 12, 28, 98, 115, 176, 146,
-    87, 8, 186, 59, 133, 32, 176, 188,
+    4, 233, 225, 47, 188, 132, 232, 38, 201, 50, 204, 233, 226, 100, 12, 206, 21, 89, 12, 28, 98,
+    115, 176, 146, 87, 8, 186, 59, 133, 32, 176, 188,
 ];
 pub const CLOCK_SYSVAR: [u8; 32] = [
-    6, 167, 213, 23, 24, 199, 116, 201, 40, 86, 99, 152, 105, 29, 94, 182, 139, 94, 184, 163, 155, 75, 109, 92, 115,
-    85, 91, 33, 0, 0, 0, 0,
+    6, 167, 213, 23, 24, 199, 116, 201, 40, 86, 99, 152, 105, 29, 94, 182, 139, 94, 184, 163, 155,
+    75, 109, 92, 115, 85, 91, 33, 0, 0, 0, 0,
 ];
 /// sha256("account:LbPair")[..8] and sha256("account:BinArray")[..8].
 const LB_PAIR_DISCRIMINATOR: [u8; 8] = [33, 11, 49, 98, 181, 101, 177, 13];
@@ -28,7 +28,9 @@ const CLOCK_LEN: usize = 40;
 /// Little-endian readers. Every caller has checked the account's exact length first, so
 /// the fallback zero is never seen; it keeps a bad offset from ever panicking.
 fn bytes<const N: usize>(d: &[u8], off: usize) -> [u8; N] {
-    d.get(off..off + N).and_then(|s| s.try_into().ok()).unwrap_or([0; N])
+    d.get(off..off + N)
+        .and_then(|s| s.try_into().ok())
+        .unwrap_or([0; N])
 }
 pub fn u8_at(d: &[u8], off: usize) -> u8 {
     d.get(off).copied().unwrap_or(0)
@@ -88,7 +90,12 @@ pub struct LbPair {
     pub y_is_2022: bool,
 }
 
-fn check_program_account(raw: &Account, kind: &str, size: usize, disc: &[u8; 8]) -> Result<(), String> {
+fn check_program_account(
+    raw: &Account,
+    kind: &str,
+    size: usize,
+    disc: &[u8; 8],
+) -> Result<(), String> {
     if raw.owner != &PROGRAM_ID {
         return Err(format!("{kind}: owner is not the DLMM program"));
     }
@@ -116,7 +123,10 @@ pub fn decode_lb_pair(raw: &Account) -> Result<LbPair, String> {
     ];
     for (off, count, name) in enums {
         if u8_at(d, off) >= count {
-            return Err(format!("DLMM LbPair: {name} {} is not a known value", u8_at(d, off)));
+            return Err(format!(
+                "DLMM LbPair: {name} {} is not a known value",
+                u8_at(d, off)
+            ));
         }
     }
     let bin_step = u16_at(d, 80);
@@ -174,12 +184,19 @@ pub struct Bin {
 /// `decode_bin_array` after the caller's owner/size filter: discriminator, index range.
 /// Returns (index, lb_pair); `push_bins` reads the bins once the arrays are sorted.
 pub fn bin_array_header(raw: &Account) -> Result<(i64, [u8; 32]), String> {
-    check_program_account(raw, "DLMM BinArray", BIN_ARRAY_LEN, &BIN_ARRAY_DISCRIMINATOR)?;
+    check_program_account(
+        raw,
+        "DLMM BinArray",
+        BIN_ARRAY_LEN,
+        &BIN_ARRAY_DISCRIMINATOR,
+    )?;
     let d = raw.data;
     let index = i64_at(d, 8);
     let lowest = i128::from(index) * i128::from(BINS_PER_ARRAY);
     if !(i128::from(MIN_BIN_ID)..=i128::from(MAX_BIN_ID)).contains(&lowest) {
-        return Err(format!("DLMM BinArray: index {index} is outside the bin id range"));
+        return Err(format!(
+            "DLMM BinArray: index {index} is outside the bin id range"
+        ));
     }
     Ok((index, key_at(d, 24)))
 }
@@ -203,7 +220,10 @@ pub fn decode_clock(raw: &Account) -> Result<(u64, i64), String> {
         return Err("Clock sysvar: not the Clock sysvar address".into());
     }
     if raw.data.len() != CLOCK_LEN {
-        return Err(format!("Clock sysvar: {} bytes, expected {CLOCK_LEN}", raw.data.len()));
+        return Err(format!(
+            "Clock sysvar: {} bytes, expected {CLOCK_LEN}",
+            raw.data.len()
+        ));
     }
     Ok((u64_at(raw.data, 16), i64_at(raw.data, 32)))
 }

@@ -145,11 +145,18 @@ pub struct FeeModel {
 impl FeeModel {
     pub fn rate(&self, bin_id: i64) -> u128 {
         let distance = u128::from(self.i_ref.abs_diff(bin_id));
-        let v_acc = self.v_ref.saturating_add(distance.saturating_mul(BASIS_POINT_MAX)).min(self.max_va);
+        let v_acc = self
+            .v_ref
+            .saturating_add(distance.saturating_mul(BASIS_POINT_MAX))
+            .min(self.max_va);
         let mut rate = self.base_rate;
         if self.vfc != 0 {
             let scaled = v_acc * u128::from(self.bin_step);
-            let var = self.vfc.saturating_mul(scaled * scaled).saturating_add(99_999_999_999) / 100_000_000_000;
+            let var = self
+                .vfc
+                .saturating_mul(scaled * scaled)
+                .saturating_add(99_999_999_999)
+                / 100_000_000_000;
             rate = rate.saturating_add(var);
         }
         rate.min(MAX_FEE_RATE)
@@ -162,7 +169,9 @@ pub fn bit_set(bitmap: &[u64; 16], index: i64) -> bool {
         return false;
     }
     let bit = (index + BITMAP_SIZE) as usize;
-    bitmap.get(bit / 64).is_some_and(|w| w >> (bit % 64) & 1 == 1)
+    bitmap
+        .get(bit / 64)
+        .is_some_and(|w| w >> (bit % 64) & 1 == 1)
 }
 
 /// `next_array_with_liquidity`: the nearest set array index (inclusive), down for X→Y.
@@ -209,7 +218,10 @@ mod tests {
     fn wide_mul_matches_small_products() {
         assert_eq!(wide_mul(3, 5), (0, 15));
         assert_eq!(wide_mul(u128::MAX, 2), (1, u128::MAX - 1));
-        assert_eq!(mul_shr64(u64::MAX, u128::MAX, false), u128::MAX - U64_MAX - 1);
+        assert_eq!(
+            mul_shr64(u64::MAX, u128::MAX, false),
+            u128::MAX - U64_MAX - 1
+        );
         assert_eq!(mul_shr64(1, ONE + 1, true), 2);
     }
 

@@ -4,12 +4,12 @@ use super::layout::{u16_at, u64_at, u8_at};
 use crate::types::Account;
 
 pub const SPL_TOKEN_PROGRAM: [u8; 32] = [
-    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145,
-    58, 140, 245, 133, 126, 255, 0, 169,
+    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237,
+    95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169,
 ];
 pub const TOKEN_2022_PROGRAM: [u8; 32] = [
-    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77, 131, 185, 13, 39,
-    254, 189, 249, 40, 216, 161, 139, 252,
+    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77,
+    131, 185, 13, 39, 254, 189, 249, 40, 216, 161, 139, 252,
 ];
 const MINT_LEN: usize = 82;
 const ACCOUNT_LEN: usize = 165;
@@ -36,7 +36,10 @@ impl TransferFee {
         if self.basis_points == 0 || amount == 0 {
             return 0;
         }
-        let raw = div_ceil(amount.saturating_mul(u128::from(self.basis_points)), ONE_IN_BASIS_POINTS);
+        let raw = div_ceil(
+            amount.saturating_mul(u128::from(self.basis_points)),
+            ONE_IN_BASIS_POINTS,
+        );
         raw.min(u128::from(self.maximum_fee))
     }
 
@@ -54,7 +57,10 @@ impl TransferFee {
         if bps >= ONE_IN_BASIS_POINTS {
             return post.saturating_add(max);
         }
-        let raw = div_ceil(post.saturating_mul(ONE_IN_BASIS_POINTS), ONE_IN_BASIS_POINTS - bps);
+        let raw = div_ceil(
+            post.saturating_mul(ONE_IN_BASIS_POINTS),
+            ONE_IN_BASIS_POINTS - bps,
+        );
         if raw.saturating_sub(post) >= max {
             return post.saturating_add(max);
         }
@@ -90,7 +96,10 @@ impl Mint {
 }
 
 fn fee_at(value: &[u8], pos: usize) -> (u64, TransferFee) {
-    let fee = TransferFee { maximum_fee: u64_at(value, pos + 8), basis_points: u16_at(value, pos + 16) };
+    let fee = TransferFee {
+        maximum_fee: u64_at(value, pos + 8),
+        basis_points: u16_at(value, pos + 16),
+    };
     (u64_at(value, pos), fee)
 }
 
@@ -102,10 +111,16 @@ pub fn decode_mint(raw: &Account) -> Result<Mint, String> {
     }
     let d = raw.data;
     if d.len() < MINT_LEN {
-        return Err(format!("mint: {} bytes, expected at least {MINT_LEN}", d.len()));
+        return Err(format!(
+            "mint: {} bytes, expected at least {MINT_LEN}",
+            d.len()
+        ));
     }
     if !is_2022 && d.len() != MINT_LEN {
-        return Err(format!("mint: {} bytes, SPL Token mints are {MINT_LEN}", d.len()));
+        return Err(format!(
+            "mint: {} bytes, SPL Token mints are {MINT_LEN}",
+            d.len()
+        ));
     }
     if u8_at(d, 45) != 1 {
         return Err("mint: mint is not initialized".into());

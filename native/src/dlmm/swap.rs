@@ -3,8 +3,8 @@
 
 use super::layout::{BINS_PER_ARRAY, MAX_BIN_ID, MIN_BIN_ID};
 use super::math::{
-    amount_in, amount_out, bit_set, fee_included, fee_on_excluded, next_array_with_liquidity, price_from_id,
-    U64_MAX,
+    amount_in, amount_out, bit_set, fee_included, fee_on_excluded, next_array_with_liquidity,
+    price_from_id, U64_MAX,
 };
 use super::Dlmm;
 use crate::types::QuoteFail;
@@ -51,7 +51,12 @@ fn narrow(value: u128) -> Result<u64, QuoteFail> {
 }
 
 /// `_fill_layer`: (in, out) filling one limit-order layer with `amount`.
-fn fill_layer(amount: u128, max_out: u64, price: u128, swap_for_y: bool) -> Result<(u128, u128), QuoteFail> {
+fn fill_layer(
+    amount: u128,
+    max_out: u64,
+    price: u128,
+    swap_for_y: bool,
+) -> Result<(u128, u128), QuoteFail> {
     if max_out == 0 {
         return Ok((0, 0));
     }
@@ -71,9 +76,16 @@ fn fill_layer(amount: u128, max_out: u64, price: u128, swap_for_y: bool) -> Resu
 
 /// `_exact_in`: up to `amount` (fee included when charged on input) into one bin.
 fn exact_in(l: Layers, amount: u64, rate: u128, side: Side) -> Result<Fill, QuoteFail> {
-    let Side { swap_for_y, charge_input } = side;
+    let Side {
+        swap_for_y,
+        charge_input,
+    } = side;
     let amount = u128::from(amount);
-    let mut fee = if charge_input { fee_included(amount, rate) } else { 0 };
+    let mut fee = if charge_input {
+        fee_included(amount, rate)
+    } else {
+        0
+    };
     // rate ≤ 10%, so the fee never exceeds the amount.
     let mut left = amount.saturating_sub(fee);
     let (mut mm_in, mut mm_out) = (0, 0);
@@ -123,15 +135,26 @@ fn exact_in(l: Layers, amount: u64, rate: u128, side: Side) -> Result<Fill, Quot
     if included > U64_MAX {
         return Err(overflow("amount in", included));
     }
-    Ok(Fill { amount_in: included, amount_out: out, fee })
+    Ok(Fill {
+        amount_in: included,
+        amount_out: out,
+        fee,
+    })
 }
 
 /// `_exact_out`: take `wanted_out` (or all the bin has) from one bin. A partial fill
 /// reports exactly what was asked, as the program does (its rounding surplus is the
 /// protocol's).
 fn exact_out(l: Layers, wanted_out: u128, rate: u128, side: Side) -> Result<Fill, QuoteFail> {
-    let Side { swap_for_y, charge_input } = side;
-    let wanted = if charge_input { wanted_out } else { wanted_out.saturating_add(fee_on_excluded(wanted_out, rate)) };
+    let Side {
+        swap_for_y,
+        charge_input,
+    } = side;
+    let wanted = if charge_input {
+        wanted_out
+    } else {
+        wanted_out.saturating_add(fee_on_excluded(wanted_out, rate))
+    };
     let total = u128::from(l.mm) + u128::from(l.processed) + u128::from(l.opened);
     if wanted >= total {
         return exact_in(l, u64::MAX, rate, side);
@@ -159,7 +182,11 @@ fn exact_out(l: Layers, wanted_out: u128, rate: u128, side: Side) -> Result<Fill
         return Err(overflow("amount in", need));
     }
     let fill = exact_in(l, narrow(need)?, rate, side)?;
-    Ok(Fill { amount_in: fill.amount_in, amount_out: wanted_out, fee: fill.fee })
+    Ok(Fill {
+        amount_in: fill.amount_in,
+        amount_out: wanted_out,
+        fee: fill.fee,
+    })
 }
 
 /// Per bin: (amount in, amount out, fee) and how much of `left` it used.
@@ -172,8 +199,18 @@ struct BinStep {
 
 /// The reference's inline fill for a bin of market-maker liquidity only (the common
 /// case), kept as its own port so its arithmetic matches line for line.
-fn mm_only(mm: u64, price: u128, left: u128, rate: u128, side: Side, exact: bool) -> Result<BinStep, QuoteFail> {
-    let Side { swap_for_y, charge_input } = side;
+fn mm_only(
+    mm: u64,
+    price: u128,
+    left: u128,
+    rate: u128,
+    side: Side,
+    exact: bool,
+) -> Result<BinStep, QuoteFail> {
+    let Side {
+        swap_for_y,
+        charge_input,
+    } = side;
     let mut partial_out = false;
     let amount = if exact {
         left
@@ -199,7 +236,11 @@ fn mm_only(mm: u64, price: u128, left: u128, rate: u128, side: Side, exact: bool
             need
         }
     };
-    let mut fee = if charge_input { fee_included(amount, rate) } else { 0 };
+    let mut fee = if charge_input {
+        fee_included(amount, rate)
+    } else {
+        0
+    };
     let rest = amount.saturating_sub(fee);
     let max_in = amount_in(mm, price, swap_for_y);
     if max_in > U64_MAX {
@@ -231,36 +272,68 @@ fn mm_only(mm: u64, price: u128, left: u128, rate: u128, side: Side, exact: bool
         return Err(overflow("amount in", included));
     }
     if exact {
-        Ok(BinStep { amount_in: included, amount_out: out, fee, used: included })
+        Ok(BinStep {
+            amount_in: included,
+            amount_out: out,
+            fee,
+            used: included,
+        })
     } else if partial_out {
         // An exact-out fill delivers what was asked.
-        Ok(BinStep { amount_in: included, amount_out: left, fee, used: left })
+        Ok(BinStep {
+            amount_in: included,
+            amount_out: left,
+            fee,
+            used: left,
+        })
     } else {
-        Ok(BinStep { amount_in: included, amount_out: out, fee, used: out })
+        Ok(BinStep {
+            amount_in: included,
+            amount_out: out,
+            fee,
+            used: out,
+        })
     }
 }
 
 impl Dlmm {
     /// `swap_totals`: walk bins from the active one until `amount` is filled.
     /// `amount` is what reaches the pool (exact in) or leaves it (exact out).
-    pub(super) fn swap_totals(&self, amount: u128, swap_for_y: bool, exact: bool) -> Result<Totals, QuoteFail> {
-        let side = Side { swap_for_y, charge_input: self.input_only || !swap_for_y };
+    pub(super) fn swap_totals(
+        &self,
+        amount: u128,
+        swap_for_y: bool,
+        exact: bool,
+    ) -> Result<Totals, QuoteFail> {
+        let side = Side {
+            swap_for_y,
+            charge_input: self.input_only || !swap_for_y,
+        };
         let step = if swap_for_y { -1 } else { 1 };
         let mut active_id = self.active_id;
         let mut left = amount;
-        let mut t = Totals { amount_in: 0, amount_out: 0, fee: 0, steps: 0 };
+        let mut t = Totals {
+            amount_in: 0,
+            amount_out: 0,
+            fee: 0,
+            steps: 0,
+        };
         while left != 0 {
             let array_index = active_id.div_euclid(BINS_PER_ARRAY);
             let found = if bit_set(&self.bitmap, array_index) {
                 array_index
             } else {
-                next_array_with_liquidity(&self.bitmap, array_index, swap_for_y).ok_or_else(|| {
-                    QuoteFail::Insufficient(format!("no bin array with liquidity past bin {active_id}"))
-                })?
+                next_array_with_liquidity(&self.bitmap, array_index, swap_for_y).ok_or_else(
+                    || {
+                        QuoteFail::Insufficient(format!(
+                            "no bin array with liquidity past bin {active_id}"
+                        ))
+                    },
+                )?
             };
-            let bins = self
-                .array(found)
-                .ok_or_else(|| QuoteFail::OutOfRange(format!("swap needs bin array {found}, not supplied")))?;
+            let bins = self.array(found).ok_or_else(|| {
+                QuoteFail::OutOfRange(format!("swap needs bin array {found}, not supplied"))
+            })?;
             let lower = found * BINS_PER_ARRAY;
             let upper = lower + BINS_PER_ARRAY - 1;
             if found != array_index {
@@ -268,7 +341,11 @@ impl Dlmm {
                 active_id = if swap_for_y { upper } else { lower };
             }
             while (lower..=upper).contains(&active_id) {
-                let b = usize::try_from(active_id - lower).ok().and_then(|i| bins.get(i)).copied().unwrap_or_default();
+                let b = usize::try_from(active_id - lower)
+                    .ok()
+                    .and_then(|i| bins.get(i))
+                    .copied()
+                    .unwrap_or_default();
                 // The program stores a bin's price lazily.
                 let price = match b.price {
                     0 => price_from_id(active_id, self.bin_step).ok_or_else(|| {
@@ -278,21 +355,44 @@ impl Dlmm {
                 };
                 let mm = if swap_for_y { b.amount_y } else { b.amount_x };
                 // Bid-side orders (ask flag 0) sell Y, so an X→Y swap fills them.
-                let (processed, opened) =
-                    if self.with_orders && b.ask_side != swap_for_y { (b.processed, b.open) } else { (0, 0) };
+                let (processed, opened) = if self.with_orders && b.ask_side != swap_for_y {
+                    (b.processed, b.open)
+                } else {
+                    (0, 0)
+                };
                 if mm != 0 || processed != 0 || opened != 0 {
                     let rate = self.fees.rate(active_id);
                     t.steps += 1;
                     let done = if processed == 0 && opened == 0 {
                         mm_only(mm, price, left, rate, side, exact)?
                     } else {
-                        let l = Layers { mm, processed, opened, price };
-                        let fill = if exact { exact_in(l, narrow(left)?, rate, side)? } else { exact_out(l, left, rate, side)? };
-                        let used = if exact { fill.amount_in } else { fill.amount_out };
-                        BinStep { amount_in: fill.amount_in, amount_out: fill.amount_out, fee: fill.fee, used }
+                        let l = Layers {
+                            mm,
+                            processed,
+                            opened,
+                            price,
+                        };
+                        let fill = if exact {
+                            exact_in(l, narrow(left)?, rate, side)?
+                        } else {
+                            exact_out(l, left, rate, side)?
+                        };
+                        let used = if exact {
+                            fill.amount_in
+                        } else {
+                            fill.amount_out
+                        };
+                        BinStep {
+                            amount_in: fill.amount_in,
+                            amount_out: fill.amount_out,
+                            fee: fill.fee,
+                            used,
+                        }
                     };
                     // A fill never uses more than is left (the reference relies on it too).
-                    left = left.checked_sub(done.used).ok_or_else(|| QuoteFail::Refused("bin overfilled".into()))?;
+                    left = left
+                        .checked_sub(done.used)
+                        .ok_or_else(|| QuoteFail::Refused("bin overfilled".into()))?;
                     t.amount_in = t.amount_in.saturating_add(done.amount_in);
                     t.amount_out = t.amount_out.saturating_add(done.amount_out);
                     t.fee = t.fee.saturating_add(done.fee);
@@ -302,7 +402,9 @@ impl Dlmm {
                 }
                 active_id += step;
                 if !(MIN_BIN_ID..=MAX_BIN_ID).contains(&active_id) {
-                    return Err(QuoteFail::Insufficient("swap runs past the last bin".into()));
+                    return Err(QuoteFail::Insufficient(
+                        "swap runs past the last bin".into(),
+                    ));
                 }
             }
         }

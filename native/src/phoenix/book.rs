@@ -35,11 +35,22 @@ pub struct Side {
 
 impl Side {
     pub fn with_capacity(n: usize) -> Side {
-        Side { orders: Vec::with_capacity(n), ..Side::default() }
+        Side {
+            orders: Vec::with_capacity(n),
+            ..Side::default()
+        }
     }
 
     /// Add the next order of the tree walk (priority order) if it is live at `slot`.
-    pub fn push(&mut self, price: u64, lots: u64, valid_slot: u64, valid_time: u64, slot: u64, tick: u64) {
+    pub fn push(
+        &mut self,
+        price: u64,
+        lots: u64,
+        valid_slot: u64,
+        valid_time: u64,
+        slot: u64,
+        tick: u64,
+    ) {
         if lots == 0 || (valid_slot != 0 && valid_slot < slot) || valid_time != 0 {
             return;
         }
@@ -77,12 +88,16 @@ impl Side {
 
     /// Base lots of the live orders before order `j` (`j == len`: all of them).
     pub fn cum_lots(&self, j: usize) -> u128 {
-        self.orders.get(j).map_or(self.total_lots, |o| o.lots_before)
+        self.orders
+            .get(j)
+            .map_or(self.total_lots, |o| o.lots_before)
     }
 
     /// Adjusted quote lots of the live orders before order `j`.
     pub fn cum_adjusted(&self, j: usize) -> u128 {
-        self.orders.get(j).map_or(self.total_adjusted, |o| o.adjusted_before)
+        self.orders
+            .get(j)
+            .map_or(self.total_adjusted, |o| o.adjusted_before)
     }
 
     /// The largest j in 0..=len with cum_lots(j) <= x (`bisect_right(cum_lots, x) - 1`).
@@ -90,7 +105,9 @@ impl Side {
         if x >= self.total_lots {
             return self.orders.len();
         }
-        self.orders.partition_point(|o| o.lots_before <= x).saturating_sub(1)
+        self.orders
+            .partition_point(|o| o.lots_before <= x)
+            .saturating_sub(1)
     }
 
     /// The largest j in 0..=len with cum_adjusted(j) <= x.
@@ -98,7 +115,9 @@ impl Side {
         if x >= self.total_adjusted {
             return self.orders.len();
         }
-        self.orders.partition_point(|o| o.adjusted_before <= x).saturating_sub(1)
+        self.orders
+            .partition_point(|o| o.adjusted_before <= x)
+            .saturating_sub(1)
     }
 
     /// Price levels of the live orders up to and including order `j` (0 before the first).

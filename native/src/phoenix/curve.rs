@@ -18,7 +18,14 @@ pub struct Market {
 }
 
 /// A leg that takes nothing: an inactive market or an empty side (`NO_SWAP`).
-pub const NO_SWAP: Piece = Piece { x0: 0.0, x1: 0.0, out0: 0.0, a: 0.0, b: 1.0, c: 0.0 };
+pub const NO_SWAP: Piece = Piece {
+    x0: 0.0,
+    x1: 0.0,
+    out0: 0.0,
+    a: 0.0,
+    b: 1.0,
+    c: 0.0,
+};
 
 /// 2^e as a double, for e in the normal exponent range.
 fn pow2(e: i32) -> f64 {
@@ -40,7 +47,10 @@ pub fn ratio(n: u128, d: u128) -> f64 {
         let dd = d << e; // ld + e = ln - 55 < 128 bits
         (n / dd, !n.is_multiple_of(dd))
     } else {
-        match n.checked_shl((-e) as u32).filter(|s| s >> ((-e) as u32) == n) {
+        match n
+            .checked_shl((-e) as u32)
+            .filter(|s| s >> ((-e) as u32) == n)
+        {
             Some(s) => (s / d, !s.is_multiple_of(d)),
             // Only for d beyond 2^73, which the decoder's bounds rule out.
             None => return n as f64 / d as f64,
@@ -76,18 +86,31 @@ pub fn pieces(m: &Market, side: &Side, sell: bool, x_max: f64, out: &mut Vec<Pie
     // Caps in whole base lots and adjusted quote lots: u64 on the input, the matched quote
     // and the output, in atoms.
     let (adjusted_cap, out_per_adjusted, in_per_adjusted) = if sell {
-        ((U64_MAX / qls * b).min(U64_MAX), ratio(qls * (BPS - bps), BPS * b), 0.0)
+        (
+            (U64_MAX / qls * b).min(U64_MAX),
+            ratio(qls * (BPS - bps), BPS * b),
+            0.0,
+        )
     } else {
         let fee_adjustment = fee_adjustment(m.bps);
         let budget_lots = (U64_MAX / b).min(U64_MAX / qls);
         let cap = budget_lots * b * U64_MAX / fee_adjustment;
-        (cap, 0.0, (qls * fee_adjustment) as f64 / (b as f64 * U64_MAX as f64))
+        (
+            cap,
+            0.0,
+            (qls * fee_adjustment) as f64 / (b as f64 * U64_MAX as f64),
+        )
     };
     let (mut x0, mut out0) = (0.0, 0.0);
     let orders = &side.orders;
     let mut start = 0;
     while let Some(first) = orders.get(start) {
-        let end = start + orders.iter().skip(start).take_while(|o| o.level == first.level).count();
+        let end = start
+            + orders
+                .iter()
+                .skip(start)
+                .take_while(|o| o.level == first.level)
+                .count();
         let per_lot = u128::from(first.per_lot);
         let lots_before = first.lots_before;
         let adjusted_before = first.adjusted_before;
@@ -97,7 +120,9 @@ pub fn pieces(m: &Market, side: &Side, sell: bool, x_max: f64, out: &mut Vec<Pie
         if capped {
             // The level ends at the first cap, in whole lots.
             let by_lots = lot_cap.checked_sub(lots_before);
-            let by_quote = adjusted_cap.checked_sub(adjusted_before).map(|q| q / per_lot);
+            let by_quote = adjusted_cap
+                .checked_sub(adjusted_before)
+                .map(|q| q / per_lot);
             let take = match (by_lots, by_quote) {
                 (Some(l), Some(q)) => l.min(q),
                 _ => 0,
@@ -111,10 +136,18 @@ pub fn pieces(m: &Market, side: &Side, sell: bool, x_max: f64, out: &mut Vec<Pie
         // Ends from the exact running totals (no drift); the slope from the level's price.
         let (x1, out1, rate) = if sell {
             let x1 = (lots_after * bls) as f64;
-            (x1, adjusted_after as f64 * out_per_adjusted, per_lot as f64 * out_per_adjusted / bls as f64)
+            (
+                x1,
+                adjusted_after as f64 * out_per_adjusted,
+                per_lot as f64 * out_per_adjusted / bls as f64,
+            )
         } else {
             let x1 = adjusted_after as f64 * in_per_adjusted;
-            (x1, (lots_after * bls) as f64, bls as f64 / (per_lot as f64 * in_per_adjusted))
+            (
+                x1,
+                (lots_after * bls) as f64,
+                bls as f64 / (per_lot as f64 * in_per_adjusted),
+            )
         };
         out.push(Piece::line(x0, x1, out0, rate));
         if capped || x1 >= x_max {

@@ -69,7 +69,11 @@ fn walk(side: &Side, mut base_budget: u128, mut adjusted_budget: u128) -> Result
             if filled > 0 && last != Some(order.per_lot) {
                 levels += 1;
             }
-            return Ok(Fill { base, adjusted, levels });
+            return Ok(Fill {
+                base,
+                adjusted,
+                levels,
+            });
         }
         if adjusted > U64_MAX {
             return Err(amount("matched quote lots overflow u64"));
@@ -79,7 +83,11 @@ fn walk(side: &Side, mut base_budget: u128, mut adjusted_budget: u128) -> Result
             last = Some(order.per_lot);
         }
     }
-    Ok(Fill { base, adjusted, levels })
+    Ok(Fill {
+        base,
+        adjusted,
+        levels,
+    })
 }
 
 /// `walk`'s answer read off the running totals: orders before `j` whole, then `filled`
@@ -90,10 +98,18 @@ fn prefix_fill(side: &Side, j: usize, filled: u128) -> Fill {
     let adjusted = side.cum_adjusted(j);
     if filled > 0 {
         let per_lot = side.orders.get(j).map_or(0, |o| u128::from(o.per_lot));
-        return Fill { base: base + filled, adjusted: adjusted + filled * per_lot, levels: side.level(j) };
+        return Fill {
+            base: base + filled,
+            adjusted: adjusted + filled * per_lot,
+            levels: side.level(j),
+        };
     }
     let levels = j.checked_sub(1).map_or(0, |i| side.level(i));
-    Fill { base, adjusted, levels }
+    Fill {
+        base,
+        adjusted,
+        levels,
+    }
 }
 
 /// IOC ask of `lots` base lots into the bids (`sell_fill`).
@@ -113,9 +129,16 @@ pub fn sell(bids: &Side, lots: u128, bps: u64, b: u64) -> Result<Filled, QuoteFa
     let fee = fee.div_ceil(b);
     let gross = m.adjusted / b;
     if fee > gross {
-        return Err(QuoteFail::Refused("fee exceeds the matched quote lots".into()));
+        return Err(QuoteFail::Refused(
+            "fee exceeds the matched quote lots".into(),
+        ));
     }
-    Ok(Filled { base: m.base, quote: gross - fee, fee, levels: m.levels })
+    Ok(Filled {
+        base: m.base,
+        quote: gross - fee,
+        fee,
+        levels: m.levels,
+    })
 }
 
 /// `compute_fee(u64::MAX, bps) + u64::MAX`: the program's fee-inclusive budget divisor.
@@ -149,7 +172,12 @@ pub fn buy(asks: &Side, quote_lots: u128, bps: u64, b: u64) -> Result<Filled, Qu
     if m.adjusted + b - 1 > U64_MAX {
         return Err(amount("matched quote rounding overflows u64"));
     }
-    Ok(Filled { base: m.base, quote: m.adjusted.div_ceil(b) + fee, fee, levels: m.levels })
+    Ok(Filled {
+        base: m.base,
+        quote: m.adjusted.div_ceil(b) + fee,
+        fee,
+        levels: m.levels,
+    })
 }
 
 /// Adjusted quote lots to take `lots` base lots from `asks` (`adjusted_cost_of`); a cost
@@ -162,11 +190,17 @@ pub fn cost_of(asks: &Side, lots: u128) -> Result<u128, QuoteFail> {
         let per_lot = asks.orders.get(j).map_or(0, |o| u128::from(o.per_lot));
         let cost = asks.cum_adjusted(j) + extra * per_lot;
         // Outside `exact` the reference walks order by order, to the same sum.
-        return if cost > U64_MAX { Err(too_much()) } else { Ok(cost) };
+        return if cost > U64_MAX {
+            Err(too_much())
+        } else {
+            Ok(cost)
+        };
     }
     let remaining = lots - asks.total_lots;
     if remaining > asks.tail_lots {
-        return Err(QuoteFail::Insufficient("the book holds fewer base lots than asked".into()));
+        return Err(QuoteFail::Insufficient(
+            "the book holds fewer base lots than asked".into(),
+        ));
     }
     // The cost reaches into an order worth more than u64: its budget overflows, or the
     // bid's walk reaches that order; the program refuses either way.
@@ -187,13 +221,20 @@ pub fn min_bid_budget(cost: u128, bps: u64, b: u64) -> u128 {
 pub fn lots_for_adjusted(bids: &Side, needed: u128) -> Result<u128, QuoteFail> {
     if needed <= bids.total_adjusted {
         // The first order whose end reaches `needed`, then whole lots of it, rounded up.
-        let j = bids.orders.partition_point(|o| o.adjusted_before < needed).saturating_sub(1);
-        let Some(order) = bids.orders.get(j) else { return Ok(0) };
+        let j = bids
+            .orders
+            .partition_point(|o| o.adjusted_before < needed)
+            .saturating_sub(1);
+        let Some(order) = bids.orders.get(j) else {
+            return Ok(0);
+        };
         let short = needed - order.adjusted_before;
         return Ok(order.lots_before + short.div_ceil(u128::from(order.per_lot)));
     }
     if bids.overflow && bids.tail_value >= needed - bids.total_adjusted {
         return Ok(bids.total_lots + 1);
     }
-    Err(QuoteFail::Insufficient("the bids cannot pay the requested amount".into()))
+    Err(QuoteFail::Insufficient(
+        "the bids cannot pay the requested amount".into(),
+    ))
 }

@@ -5,8 +5,8 @@
 
 /// `PhoeNiXZ8ByJGLkxNfZRnkUfjvmuYqLR89jjFHGqdXY`
 pub const PROGRAM_ID: [u8; 32] = [
-    5, 208, 234, 79, 51, 115, 112, 19, 165, 99, 224, 147, 72, 237, 182, 244, 89, 61, 145, 252, 118, 65,
-    249, 36, 124, 36, 65, 168, 66, 161, 187, 235,
+    5, 208, 234, 79, 51, 115, 112, 19, 165, 99, 224, 147, 72, 237, 182, 244, 89, 61, 145, 252, 118,
+    65, 249, 36, 124, 36, 65, 168, 66, 161, 187, 235,
 ];
 /// The program's `MarketHeader` discriminant (not Anchor's sha256 scheme).
 pub const MARKET_DISCRIMINANT: u64 = 8_167_313_896_524_341_111;
@@ -48,7 +48,11 @@ pub fn dispatchable(bids: u64, asks: u64, seats: u64) -> bool {
 
 /// Exact account length of a market with dispatchable size parameters.
 pub fn market_len(bids: u64, asks: u64, seats: u64) -> u64 {
-    let (node, trader, tree) = (ORDER_NODE_LEN as u64, TRADER_NODE_LEN as u64, TREE_HEADER_LEN as u64);
+    let (node, trader, tree) = (
+        ORDER_NODE_LEN as u64,
+        TRADER_NODE_LEN as u64,
+        TREE_HEADER_LEN as u64,
+    );
     BOOKS_OFFSET as u64 + 3 * tree + node * (bids + asks) + trader * seats
 }
 

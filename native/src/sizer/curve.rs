@@ -44,7 +44,11 @@ impl<'l, L: Leg> LegCurve<'l, L> {
     }
 
     fn fetch(&mut self, x_max: f64) {
-        let x_max = if x_max.is_finite() { x_max } else { f64::INFINITY };
+        let x_max = if x_max.is_finite() {
+            x_max
+        } else {
+            f64::INFINITY
+        };
         self.asked = x_max;
         self.fetched.clear();
         match self.leg.pieces(self.a_to_b, x_max, &mut self.fetched) {
@@ -72,7 +76,9 @@ impl<'l, L: Leg> LegCurve<'l, L> {
             // The walk went past the bound: ask again, well beyond both.
             self.fetch(pmax(want * 2.0 + 1.0, self.asked * 4.0));
         }
-        let Some(piece) = self.fetched.get(built) else { return Ok(false) };
+        let Some(piece) = self.fetched.get(built) else {
+            return Ok(false);
+        };
         let expected = self.ends.last().copied().unwrap_or(0.0);
         if piece.x0 != expected {
             return Err(Raise); // pieces must be contiguous from 0
@@ -90,7 +96,11 @@ impl<'l, L: Leg> LegCurve<'l, L> {
             }
         }
         let i = bisect_right(&self.ends, x);
-        Ok(if i < self.ends.len() { self.fetched.get(i).map(|p| (i, *p)) } else { None })
+        Ok(if i < self.ends.len() {
+            self.fetched.get(i).map(|p| (i, *p))
+        } else {
+            None
+        })
     }
 
     /// `index`: the piece holding `x`, the last one past the capacity.
@@ -106,7 +116,12 @@ impl<'l, L: Leg> LegCurve<'l, L> {
         if let Some((_, p)) = self.piece_at(x)? {
             return piece_out(&p, x);
         }
-        match self.ends.len().checked_sub(1).and_then(|i| self.fetched.get(i)) {
+        match self
+            .ends
+            .len()
+            .checked_sub(1)
+            .and_then(|i| self.fetched.get(i))
+        {
             Some(last) => piece_out(last, last.x1),
             None => Ok(0.0),
         }
@@ -115,7 +130,11 @@ impl<'l, L: Leg> LegCurve<'l, L> {
     /// The model's output at input `x` over what is already fetched (no checks, no
     /// fetching): only a bound for the next leg's first build.
     pub fn reach(&self, x: f64) -> f64 {
-        let found = self.fetched.iter().find(|p| x < p.x1).or(self.fetched.last());
+        let found = self
+            .fetched
+            .iter()
+            .find(|p| x < p.x1)
+            .or(self.fetched.last());
         match found {
             Some(p) => {
                 let at = if x < p.x1 { x } else { p.x1 };

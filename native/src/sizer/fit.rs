@@ -44,10 +44,16 @@ pub fn fit(x1: i128, out1: u64, x2: i128, out2: u64) -> Py<Option<Hyperbola>> {
     }
     let (fx1, fx2) = (x1 as f64, x2 as f64);
     let (fo1, fo2) = (out1 as f64, out2 as f64);
-    let beta = div(div(1.0, fo1)? - div(1.0, fo2)?, div(1.0, fx1)? - div(1.0, fx2)?)?;
+    let beta = div(
+        div(1.0, fo1)? - div(1.0, fo2)?,
+        div(1.0, fx1)? - div(1.0, fx2)?,
+    )?;
     let alpha = div(1.0, fo1)? - div(beta, fx1)?;
     if !(alpha > 0.0 && beta > 0.0 && beta.is_finite()) {
         return Ok(None);
     }
-    Ok(Some(Hyperbola { a: div(1.0, alpha)?, b: div(beta, alpha)? }))
+    Ok(Some(Hyperbola {
+        a: div(1.0, alpha)?,
+        b: div(beta, alpha)?,
+    }))
 }

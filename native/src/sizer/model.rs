@@ -43,14 +43,24 @@ impl ModelTop {
 /// The piece as a map of the leg's absolute input.
 fn piece_map(p: &Piece) -> Mobius {
     let b_at_0 = p.b - p.c * p.x0;
-    (p.out0 * p.c + p.a, p.out0 * b_at_0 - p.a * p.x0, p.c, b_at_0)
+    (
+        p.out0 * p.c + p.a,
+        p.out0 * b_at_0 - p.a * p.x0,
+        p.c,
+        b_at_0,
+    )
 }
 
 /// outer ∘ inner.
 fn compose(outer: Mobius, inner: Mobius) -> Mobius {
     let (p1, q1, s1, t1) = outer;
     let (p2, q2, s2, t2) = inner;
-    (p1 * p2 + q1 * s2, p1 * q2 + q1 * t2, s1 * p2 + t1 * s2, s1 * q2 + t1 * t2)
+    (
+        p1 * p2 + q1 * s2,
+        p1 * q2 + q1 * t2,
+        s1 * p2 + t1 * s2,
+        s1 * q2 + t1 * t2,
+    )
 }
 
 /// The x with m(x) = y; inf where the map levels off below y.
@@ -66,7 +76,12 @@ fn invert(m: Mobius, y: f64) -> f64 {
 
 /// `optimum`: the size in [lo, hi] maximising R(x) − rate·x on the model. Ok(None) where
 /// the walk breaks down; Err where Python raises (the caller treats both alike).
-pub fn optimum<L: Leg>(legs: &mut [LegCurve<'_, L>], rate: f64, lo: f64, hi: f64) -> Py<Option<ModelTop>> {
+pub fn optimum<L: Leg>(
+    legs: &mut [LegCurve<'_, L>],
+    rate: f64,
+    lo: f64,
+    hi: f64,
+) -> Py<Option<ModelTop>> {
     let mut x = lo;
     let mut key = Vec::with_capacity(legs.len());
     let mut last_key: Option<Vec<usize>> = None;
@@ -95,7 +110,15 @@ pub fn optimum<L: Leg>(legs: &mut [LegCurve<'_, L>], rate: f64, lo: f64, hi: f64
         }
         if div(det, d * d)? <= rate {
             // Already falling: the top is x, at the kink the last boundary made.
-            return top(legs, x, step, before.unwrap_or(route), rate, before.is_some()).map(Some);
+            return top(
+                legs,
+                x,
+                step,
+                before.unwrap_or(route),
+                rate,
+                before.is_some(),
+            )
+            .map(Some);
         }
         if s != 0.0 {
             let target = div(sqrt(div(det, rate)?)? - t, s)?;
@@ -114,13 +137,19 @@ pub fn optimum<L: Leg>(legs: &mut [LegCurve<'_, L>], rate: f64, lo: f64, hi: f64
 
 /// `_pieces_at`: fills `key` with each leg's piece index at route input x and returns the
 /// route's map on them and where the first of them ends; None if a leg ran out.
-fn pieces_at<L: Leg>(legs: &mut [LegCurve<'_, L>], x: f64, key: &mut Vec<usize>) -> Py<Option<(Mobius, f64)>> {
+fn pieces_at<L: Leg>(
+    legs: &mut [LegCurve<'_, L>],
+    x: f64,
+    key: &mut Vec<usize>,
+) -> Py<Option<(Mobius, f64)>> {
     key.clear();
     let mut end = f64::INFINITY;
     let mut route = IDENTITY;
     let mut amount = x;
     for leg in legs.iter_mut() {
-        let Some((i, piece)) = leg.piece_at(amount)? else { return Ok(None) };
+        let Some((i, piece)) = leg.piece_at(amount)? else {
+            return Ok(None);
+        };
         key.push(i);
         if piece.x1.is_finite() {
             end = pmin(end, invert(route, piece.x1));
@@ -132,11 +161,22 @@ fn pieces_at<L: Leg>(legs: &mut [LegCurve<'_, L>], x: f64, key: &mut Vec<usize>)
 }
 
 /// `_top`.
-fn top<L: Leg>(legs: &mut [LegCurve<'_, L>], x: f64, steps: usize, route: Mobius, rate: f64, kink: bool) -> Py<ModelTop> {
+fn top<L: Leg>(
+    legs: &mut [LegCurve<'_, L>],
+    x: f64,
+    steps: usize,
+    route: Mobius,
+    rate: f64,
+    kink: bool,
+) -> Py<ModelTop> {
     let (p, q, s, t) = route;
     let d = s * x + t;
     let det = p * t - q * s;
-    let slope = if kink { pmax(0.0, div(det, d * d)? - rate) } else { 0.0 };
+    let slope = if kink {
+        pmax(0.0, div(det, d * d)? - rate)
+    } else {
+        0.0
+    };
     let curvature = div(2.0 * s * det, d * d * d)?.abs();
     let mut crossed = 0;
     let mut amount = x;
@@ -144,5 +184,12 @@ fn top<L: Leg>(legs: &mut [LegCurve<'_, L>], x: f64, steps: usize, route: Mobius
         crossed += leg.index(amount)?;
         amount = leg.out(amount)?;
     }
-    Ok(ModelTop { size: x, out: amount, curvature, slope, steps, crossed })
+    Ok(ModelTop {
+        size: x,
+        out: amount,
+        curvature,
+        slope,
+        steps,
+        crossed,
+    })
 }

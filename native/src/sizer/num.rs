@@ -141,12 +141,18 @@ impl U256 {
 
     fn sub(self, o: U256) -> U256 {
         let (lo, borrow) = self.lo.overflowing_sub(o.lo);
-        U256 { hi: self.hi.wrapping_sub(o.hi).wrapping_sub(borrow as u128), lo }
+        U256 {
+            hi: self.hi.wrapping_sub(o.hi).wrapping_sub(borrow as u128),
+            lo,
+        }
     }
 
     fn add(self, o: U256) -> U256 {
         let (lo, carry) = self.lo.overflowing_add(o.lo);
-        U256 { hi: self.hi.wrapping_add(o.hi).wrapping_add(carry as u128), lo }
+        U256 {
+            hi: self.hi.wrapping_add(o.hi).wrapping_add(carry as u128),
+            lo,
+        }
     }
 
     /// Quotient and remainder; None for a zero divisor.
@@ -161,7 +167,11 @@ impl U256 {
         let mut r = U256::ZERO;
         for i in (0..self.bits()).rev() {
             // r = 2r + bit without overflow: r < d, so compare against d − r first.
-            let top = if r >= d.sub(r) { Some(r.sub(d.sub(r))) } else { None };
+            let top = if r >= d.sub(r) {
+                Some(r.sub(d.sub(r)))
+            } else {
+                None
+            };
             let bit = self.bit(i) as u128;
             match top {
                 Some(rest) => {
@@ -184,16 +194,25 @@ impl U256 {
     }
 
     fn shl1(self, bit: bool) -> U256 {
-        U256 { hi: (self.hi << 1) | (self.lo >> 127), lo: (self.lo << 1) | bit as u128 }
+        U256 {
+            hi: (self.hi << 1) | (self.lo >> 127),
+            lo: (self.lo << 1) | bit as u128,
+        }
     }
 
     fn low_bits(&self, n: u32) -> U256 {
         if n >= 256 {
             *self
         } else if n >= 128 {
-            U256 { hi: self.hi & ((1u128 << (n - 128)) - 1), lo: self.lo }
+            U256 {
+                hi: self.hi & ((1u128 << (n - 128)) - 1),
+                lo: self.lo,
+            }
         } else {
-            U256 { hi: 0, lo: self.lo & ((1u128 << n) - 1) }
+            U256 {
+                hi: 0,
+                lo: self.lo & ((1u128 << n) - 1),
+            }
         }
     }
 
@@ -203,9 +222,15 @@ impl U256 {
         } else if n >= 256 {
             U256::ZERO
         } else if n >= 128 {
-            U256 { hi: 0, lo: self.hi >> (n - 128) }
+            U256 {
+                hi: 0,
+                lo: self.hi >> (n - 128),
+            }
         } else {
-            U256 { hi: self.hi >> n, lo: (self.lo >> n) | (self.hi << (128 - n)) }
+            U256 {
+                hi: self.hi >> n,
+                lo: (self.lo >> n) | (self.hi << (128 - n)),
+            }
         }
     }
 }
@@ -239,7 +264,9 @@ pub fn ratio(n: U256, d: U256) -> f64 {
         // Both exact as floats: IEEE division rounds the exact quotient correctly.
         return n.lo as f64 / d.lo as f64;
     }
-    let Some((q, mut r)) = n.divrem(d) else { return 0.0 };
+    let Some((q, mut r)) = n.divrem(d) else {
+        return 0.0;
+    };
     // Collect 55 significant bits (53, a guard bit and one more) and a sticky bit.
     let mut m: u128;
     let mut exp: i32; // the weight of m's lowest bit is 2^exp
@@ -287,7 +314,10 @@ pub fn ratio_signed(n: i128, m: i128, d: i128) -> Py<f64> {
         return Err(Raise);
     }
     let neg = ((n < 0) != (m < 0)) != (d < 0);
-    let mag = ratio(U256::mul(n.unsigned_abs(), m.unsigned_abs()), U256::from(d.unsigned_abs()));
+    let mag = ratio(
+        U256::mul(n.unsigned_abs(), m.unsigned_abs()),
+        U256::from(d.unsigned_abs()),
+    );
     // Python ints have no negative zero.
     Ok(if neg && mag != 0.0 { -mag } else { mag })
 }
@@ -302,29 +332,44 @@ mod tests {
         assert_eq!(ratio(U256::from(1), U256::from(3)), 1.0 / 3.0);
         assert_eq!(ratio(U256::from(10), U256::from(4)), 2.5);
         // (2^53 + 1) / 1 rounds to even: 2^53.
-        assert_eq!(ratio(U256::from((1 << 53) + 1), U256::from(1)), 9007199254740992.0);
+        assert_eq!(
+            ratio(U256::from((1 << 53) + 1), U256::from(1)),
+            9007199254740992.0
+        );
         // (2^53 + 3) / 1 rounds up to 2^53 + 4.
-        assert_eq!(ratio(U256::from((1 << 53) + 3), U256::from(1)), 9007199254740996.0);
+        assert_eq!(
+            ratio(U256::from((1 << 53) + 3), U256::from(1)),
+            9007199254740996.0
+        );
         // A big numerator over a big denominator.
         let big = U256::mul(u128::MAX, 3);
         assert_eq!(ratio(big, U256::from(u128::MAX)), 3.0);
         assert_eq!(ratio(U256::from(u128::MAX), U256::from(1)), 2f64.powi(128));
         assert_eq!(ratio(U256::from(1), U256::from(u128::MAX)), 2f64.powi(-128));
-        assert_eq!(ratio(U256::from(7), U256::from((1u128 << 60) + 1)), 7.0 / 2f64.powi(60));
+        assert_eq!(
+            ratio(U256::from(7), U256::from((1u128 << 60) + 1)),
+            7.0 / 2f64.powi(60)
+        );
     }
 
     #[test]
     fn divrem_matches_u128() {
         let cases = [(u128::MAX, 7u128), (12345678901234567890123, 98765), (5, 9)];
         for (a, b) in cases {
-            let (q, r) = U256::from(a).divrem(U256::from(b)).unwrap_or((U256::ZERO, U256::ZERO));
+            let (q, r) = U256::from(a)
+                .divrem(U256::from(b))
+                .unwrap_or((U256::ZERO, U256::ZERO));
             assert_eq!((q.lo, r.lo), (a / b, a % b));
         }
         // (2^128 − 1)^2 / (2^128 − 1) = 2^128 − 1, through the wide path.
         let sq = U256::mul(u128::MAX, u128::MAX);
-        let (q, r) = sq.divrem(U256::from(u128::MAX)).unwrap_or((U256::ZERO, U256::ZERO));
+        let (q, r) = sq
+            .divrem(U256::from(u128::MAX))
+            .unwrap_or((U256::ZERO, U256::ZERO));
         assert_eq!((q, r), (U256::from(u128::MAX), U256::ZERO));
-        let (q, r) = sq.divrem(U256::mul(u128::MAX, 2)).unwrap_or((U256::ZERO, U256::ZERO));
+        let (q, r) = sq
+            .divrem(U256::mul(u128::MAX, 2))
+            .unwrap_or((U256::ZERO, U256::ZERO));
         assert_eq!(q, U256::from(u128::MAX / 2));
         assert_eq!(r, U256::from(u128::MAX));
     }
@@ -335,8 +380,14 @@ mod tests {
         assert_eq!(cmp_int_float(2, 2.5), Some(Ordering::Less));
         assert_eq!(cmp_int_float(2, 2.0), Some(Ordering::Equal));
         assert_eq!(cmp_int_float(-3, -2.5), Some(Ordering::Less));
-        assert_eq!(cmp_int_float((1 << 53) + 1, 9007199254740992.0), Some(Ordering::Greater));
+        assert_eq!(
+            cmp_int_float((1 << 53) + 1, 9007199254740992.0),
+            Some(Ordering::Greater)
+        );
         assert_eq!(cmp_int_float(0, f64::NAN), None);
-        assert_eq!(cmp_int_float(i128::MAX, f64::INFINITY), Some(Ordering::Less));
+        assert_eq!(
+            cmp_int_float(i128::MAX, f64::INFINITY),
+            Some(Ordering::Less)
+        );
     }
 }

@@ -26,7 +26,12 @@ fn bit_length(v: i128) -> i128 {
 /// `maximise(f, lo, hi, level=..., cost_rate=..., start=...)`: the best integer in
 /// [lo, hi] and its EV; None if EV is nowhere defined. Model steps with a cost rate,
 /// golden steps without.
-pub fn maximise<O: Objective>(o: &mut O, lo: i128, hi: i128, cost_rate: Option<f64>) -> Py<Option<(i128, i128)>> {
+pub fn maximise<O: Objective>(
+    o: &mut O,
+    lo: i128,
+    hi: i128,
+    cost_rate: Option<f64>,
+) -> Py<Option<(i128, i128)>> {
     if lo > hi {
         return Ok(None);
     }
@@ -39,7 +44,11 @@ pub fn maximise<O: Objective>(o: &mut O, lo: i128, hi: i128, cost_rate: Option<f
             Some(first) => lo = first,
         }
     }
-    let top = if s.ev(o, hi)?.is_some() { hi } else { edge_of_defined(&mut s, o, lo, hi)? };
+    let top = if s.ev(o, hi)?.is_some() {
+        hi
+    } else {
+        edge_of_defined(&mut s, o, lo, hi)?
+    };
     s.lo = lo;
     s.hi = top;
     s.best_x = lo;
@@ -77,7 +86,13 @@ pub struct Guess {
 
 /// `polish`: the best integer near the model's top, a few exact evaluations; a search
 /// only where the model was clearly misled or its top is narrow.
-pub fn polish<O: Objective>(o: &mut O, lo: i128, hi: i128, cost_rate: f64, g: &Guess) -> Py<Option<(i128, i128)>> {
+pub fn polish<O: Objective>(
+    o: &mut O,
+    lo: i128,
+    hi: i128,
+    cost_rate: f64,
+    g: &Guess,
+) -> Py<Option<(i128, i128)>> {
     if lo > hi {
         return Ok(None);
     }
@@ -99,7 +114,10 @@ pub fn polish<O: Objective>(o: &mut O, lo: i128, hi: i128, cost_rate: f64, g: &G
     let start = teeth.start(o, s.lo, s.best_x);
     s.consider(o, start)?;
     // int >= float, compared exactly as Python does.
-    if matches!(cmp_int_float(s.best_v, g.ceiling - tolerance), Some(Ordering::Greater | Ordering::Equal)) {
+    if matches!(
+        cmp_int_float(s.best_v, g.ceiling - tolerance),
+        Some(Ordering::Greater | Ordering::Equal)
+    ) {
         return Ok(Some((s.best_x, s.best_v)));
     }
     let gap = g.ceiling - s.best_v as f64;
@@ -153,7 +171,12 @@ fn locate_golden<O: Objective>(s: &mut Search, o: &mut O) -> Py<(i128, i128)> {
 }
 
 /// `_locate_modelled`: model steps on tooth starts, golden steps where they stall.
-fn locate_modelled<O: Objective>(s: &mut Search, teeth: &mut Teeth, o: &mut O, cost_rate: f64) -> Py<(i128, i128)> {
+fn locate_modelled<O: Objective>(
+    s: &mut Search,
+    teeth: &mut Teeth,
+    o: &mut O,
+    cost_rate: f64,
+) -> Py<(i128, i128)> {
     let mut noise = NOISE as f64; // a power of two: exact as a float
     let (mut a, mut b) = (s.lo, s.hi);
     let mut last = if s.best_x == a { b } else { a };
@@ -200,7 +223,11 @@ fn locate_modelled<O: Objective>(s: &mut Search, teeth: &mut Teeth, o: &mut O, c
                 // Past the bracket: the top may be at its end; probe just inside it.
                 let end_best = (xb == b && r >= b) || (xb == a && r <= a);
                 let step = 1i128.max(((b - a).div_euclid(2)).min(trunc(flat)?));
-                p = if end_best { Some(if xb == b { xb - step } else { xb + step }) } else { None };
+                p = if end_best {
+                    Some(if xb == b { xb - step } else { xb + step })
+                } else {
+                    None
+                };
             }
         }
         if model_steps >= 3 && (b - a) * 2 > width_before {
@@ -227,7 +254,13 @@ fn locate_modelled<O: Objective>(s: &mut Search, teeth: &mut Teeth, o: &mut O, c
 }
 
 /// `_settle`: golden steps in [a, b] until concavity caps the top within an atom.
-fn settle<O: Objective>(s: &mut Search, teeth: &mut Teeth, o: &mut O, a: i128, b: i128) -> Py<(i128, i128)> {
+fn settle<O: Objective>(
+    s: &mut Search,
+    teeth: &mut Teeth,
+    o: &mut O,
+    a: i128,
+    b: i128,
+) -> Py<(i128, i128)> {
     let (mut a, mut b) = (a, b);
     for _ in 0..SETTLE_STEPS {
         let (xb, vb) = (s.best_x, s.best_v);
@@ -244,14 +277,24 @@ fn settle<O: Objective>(s: &mut Search, teeth: &mut Teeth, o: &mut O, a: i128, b
         if pmax(left_cap, right_cap) - vb as f64 <= 1.0 {
             break;
         }
-        let p = if right_cap >= left_cap { (xb + b).div_euclid(2) } else { (a + xb).div_euclid(2) };
+        let p = if right_cap >= left_cap {
+            (xb + b).div_euclid(2)
+        } else {
+            (a + xb).div_euclid(2)
+        };
         let t = teeth.start(o, s.lo, p);
         (a, b) = update(s, o, a, b, if a < t && t < b { t } else { p })?;
     }
     Ok((a, b))
 }
 
-fn probe_teeth<O: Objective>(s: &mut Search, teeth: &mut Teeth, o: &mut O, left: i128, right: i128) -> Py<bool> {
+fn probe_teeth<O: Objective>(
+    s: &mut Search,
+    teeth: &mut Teeth,
+    o: &mut O,
+    left: i128,
+    right: i128,
+) -> Py<bool> {
     let l = teeth.start(o, s.lo, left);
     let gained = s.consider(o, l)?;
     let r = teeth.start(o, s.lo, right);
@@ -387,7 +430,11 @@ fn first_defined<O: Objective>(s: &mut Search, o: &mut O, lo: i128, hi: i128) ->
     let mut bad = lo;
     let mut k = 0u32;
     let good = loop {
-        let x = if k >= 100 { hi } else { (lo + (1i128 << k)).min(hi) };
+        let x = if k >= 100 {
+            hi
+        } else {
+            (lo + (1i128 << k)).min(hi)
+        };
         if s.ev(o, x)?.is_some() {
             break x;
         } else if x == hi {

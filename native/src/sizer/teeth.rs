@@ -31,7 +31,9 @@ impl Hasher for IntHasher {
     }
     fn write_i128(&mut self, v: i128) {
         let folded = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
-        self.0 = (self.0 ^ folded).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(31);
+        self.0 = (self.0 ^ folded)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(31);
     }
 }
 
@@ -48,7 +50,13 @@ pub struct Search {
 
 impl Search {
     pub fn new(lo: i128, hi: i128) -> Self {
-        Search { cache: IntMap::default(), lo, hi, best_x: lo, best_v: 0 }
+        Search {
+            cache: IntMap::default(),
+            lo,
+            hi,
+            best_x: lo,
+            best_v: 0,
+        }
     }
 
     pub fn ev<O: Objective>(&mut self, o: &mut O, x: i128) -> Py<Option<i128>> {
@@ -140,7 +148,13 @@ impl Teeth {
     }
 
     /// `_bisect_up`: smallest x in (bad, good] at `target`, level(bad) below it.
-    fn bisect_up<O: Objective>(&mut self, o: &mut O, mut bad: i128, mut good: i128, target: Option<u64>) -> i128 {
+    fn bisect_up<O: Objective>(
+        &mut self,
+        o: &mut O,
+        mut bad: i128,
+        mut good: i128,
+        target: Option<u64>,
+    ) -> i128 {
         while good - bad > 1 {
             let mid = (good + bad).div_euclid(2);
             if self.level(o, mid) == target {

@@ -46,7 +46,9 @@ impl Leg for Cp {
                 return Err(QuoteFail::Insufficient("drained".into()));
             }
             let net = (rin * amount).div_ceil(rout - amount);
-            (net * FEE_DEN).div_ceil(FEE_DEN - self.fee).max(1)
+            (net * FEE_DEN)
+                .div_ceil(FEE_DEN - self.fee)
+                .max(1)
                 .try_into()
                 .map(|x: u64| (x as u128, amount))
                 .map_err(|_| QuoteFail::Amount("input past u64".into()))?
@@ -55,7 +57,12 @@ impl Leg for Cp {
             return Err(QuoteFail::Amount("zero out".into()));
         }
         let fee = (x * self.fee).div_ceil(FEE_DEN);
-        Ok(Swap { amount_in: x as u64, amount_out: y as u64, fee: fee as u64, steps: 1 })
+        Ok(Swap {
+            amount_in: x as u64,
+            amount_out: y as u64,
+            fee: fee as u64,
+            steps: 1,
+        })
     }
 
     fn pieces(&self, a_to_b: bool, _x_max: f64, out: &mut Vec<Piece>) -> Result<(), QuoteFail> {
@@ -64,7 +71,14 @@ impl Leg for Cp {
         }
         let (rin, rout) = self.reserves(a_to_b);
         let fee = self.fee as f64 / FEE_DEN as f64;
-        out.push(Piece::hyperbola(0.0, f64::INFINITY, 0.0, rin as f64, rout as f64, fee));
+        out.push(Piece::hyperbola(
+            0.0,
+            f64::INFINITY,
+            0.0,
+            rin as f64,
+            rout as f64,
+            fee,
+        ));
         Ok(())
     }
 }
@@ -100,11 +114,18 @@ impl Leg for Book {
             return Err(QuoteFail::Amount("zero".into()));
         }
         if exact_in {
-            let (out, steps) = self.fill(amount).ok_or(QuoteFail::Insufficient("book".into()))?;
+            let (out, steps) = self
+                .fill(amount)
+                .ok_or(QuoteFail::Insufficient("book".into()))?;
             if out == 0 {
                 return Err(QuoteFail::Amount("zero out".into()));
             }
-            return Ok(Swap { amount_in: amount, amount_out: out, fee: 0, steps });
+            return Ok(Swap {
+                amount_in: amount,
+                amount_out: out,
+                fee: 0,
+                steps,
+            });
         }
         // The least input whose output reaches `amount`.
         let cap: u64 = self.levels.iter().map(|l| l.0).sum();
@@ -120,8 +141,15 @@ impl Leg for Book {
                 bad = mid;
             }
         }
-        let (out, steps) = self.fill(good).ok_or(QuoteFail::Insufficient("book".into()))?;
-        Ok(Swap { amount_in: good, amount_out: out, fee: 0, steps })
+        let (out, steps) = self
+            .fill(good)
+            .ok_or(QuoteFail::Insufficient("book".into()))?;
+        Ok(Swap {
+            amount_in: good,
+            amount_out: out,
+            fee: 0,
+            steps,
+        })
     }
 
     fn pieces(&self, _a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) -> Result<(), QuoteFail> {
@@ -187,14 +215,25 @@ fn random_leg(r: &mut Rng, price: u64) -> Any {
         let fee = [0, 2500, 3000, 10_000][r.range(0, 3) as usize];
         Any::Book(Book {
             levels: (0..r.range(3, 12))
-                .map(|i| (r.range(5, depth as u64 / 4), price * 1000 / (1000 + 13 * i), 1000 + fee / 100))
+                .map(|i| {
+                    (
+                        r.range(5, depth as u64 / 4),
+                        price * 1000 / (1000 + 13 * i),
+                        1000 + fee / 100,
+                    )
+                })
                 .collect(),
             bad_from: None,
         })
     } else {
         let depth = r.range(1_000, 40_000) as u128;
         let fee = [0, 2500, 3000, 10_000][r.range(0, 3) as usize];
-        Any::Cp(Cp { ra: depth, rb: depth * price as u128 / 1000, fee, opaque: r.range(0, 4) == 0 })
+        Any::Cp(Cp {
+            ra: depth,
+            rb: depth * price as u128 / 1000,
+            fee,
+            opaque: r.range(0, 4) == 0,
+        })
     }
 }
 
@@ -211,7 +250,11 @@ fn sizes_like_brute_force_on_small_pools() {
         let skew = r.range(1020, 1120);
         let first = random_leg(&mut r, skew);
         let second = match random_leg(&mut r, 1000) {
-            Any::Cp(c) => Any::Cp(Cp { ra: c.rb, rb: c.ra, ..c }),
+            Any::Cp(c) => Any::Cp(Cp {
+                ra: c.rb,
+                rb: c.ra,
+                ..c
+            }),
             book => book,
         };
         let legs: Vec<(&Any, bool)> = vec![(&first, true), (&second, false)];
@@ -224,7 +267,11 @@ fn sizes_like_brute_force_on_small_pools() {
             tip_den: [1, 3][r.range(0, 1) as usize],
         };
         let evs: Vec<(u64, i128)> = (1..=hi)
-            .filter_map(|x| route_out(&legs, x).and_then(|out| ev(&costs, x, out)).map(|v| (x, v)))
+            .filter_map(|x| {
+                route_out(&legs, x)
+                    .and_then(|out| ev(&costs, x, out))
+                    .map(|v| (x, v))
+            })
             .collect();
         let sized = size_route(&legs, &costs, 1, hi);
         let Some(&(_, best)) = evs.iter().max_by_key(|(_, v)| *v) else {
@@ -234,14 +281,23 @@ fn sizes_like_brute_force_on_small_pools() {
         let sized = sized.unwrap_or_else(|| panic!("case {case}: no size"));
         if best >= 0 {
             profitable += (best > 0) as u32;
-            assert!(sized.ev >= best - 1, "case {case}: {} < {best} ({first:?} {second:?})", sized.ev);
+            assert!(
+                sized.ev >= best - 1,
+                "case {case}: {} < {best} ({first:?} {second:?})",
+                sized.ev
+            );
         } else {
             assert!(sized.ev < 0, "case {case}");
         }
         let out = route_out(&legs, sized.size).unwrap_or(0);
         assert_eq!(Some(sized.ev), ev(&costs, sized.size, out), "case {case}");
         assert_eq!(sized.swaps.last().map(|s| s.amount_out), Some(out));
-        assert_eq!(sized.costs, costs.total(sized.size as u128, out as i128 - sized.size as i128).unwrap_or(0));
+        assert_eq!(
+            sized.costs,
+            costs
+                .total(sized.size as u128, out as i128 - sized.size as i128)
+                .unwrap_or(0)
+        );
     }
     assert!(profitable >= 30, "{profitable}");
 }
@@ -250,10 +306,26 @@ fn sizes_like_brute_force_on_small_pools() {
 fn large_pools_find_the_closed_form_top() {
     // One CPMM pair priced 5% apart, big reserves: the optimum of the real curve is the
     // model's; the exact EV there may only lose a few atoms of rounding to it.
-    let dear = Cp { ra: 1 << 40, rb: (1u128 << 40) * 105 / 100, fee: 2500, opaque: false };
-    let cheap = Cp { ra: 1 << 41, rb: 1 << 41, fee: 2500, opaque: false };
+    let dear = Cp {
+        ra: 1 << 40,
+        rb: (1u128 << 40) * 105 / 100,
+        fee: 2500,
+        opaque: false,
+    };
+    let cheap = Cp {
+        ra: 1 << 41,
+        rb: 1 << 41,
+        fee: 2500,
+        opaque: false,
+    };
     let legs = [(&dear, true), (&cheap, false)];
-    let costs = Costs { fixed: 5000, flash_num: 9, flash_den: 1, tip_num: 0, tip_den: 1 };
+    let costs = Costs {
+        fixed: 5000,
+        flash_num: 9,
+        flash_den: 1,
+        tip_num: 0,
+        tip_den: 1,
+    };
     let sized = size_route(&legs, &costs, 1, u64::MAX).unwrap_or_else(|| panic!("no size"));
     for d in [1u64, 7, 1000, 1 << 20] {
         for x in [sized.size - d, sized.size + d] {
@@ -266,24 +338,52 @@ fn large_pools_find_the_closed_form_top() {
 
 #[test]
 fn an_unmodelled_leg_falls_back_to_the_exact_search() {
-    let dear = Cp { ra: 50_000, rb: 54_000, fee: 3000, opaque: true };
-    let cheap = Cp { ra: 50_000, rb: 50_000, fee: 3000, opaque: false };
+    let dear = Cp {
+        ra: 50_000,
+        rb: 54_000,
+        fee: 3000,
+        opaque: true,
+    };
+    let cheap = Cp {
+        ra: 50_000,
+        rb: 50_000,
+        fee: 3000,
+        opaque: false,
+    };
     let legs = [(&dear, true), (&cheap, false)];
-    let costs = Costs { fixed: 0, flash_num: 0, flash_den: 1, tip_num: 0, tip_den: 1 };
+    let costs = Costs {
+        fixed: 0,
+        flash_num: 0,
+        flash_den: 1,
+        tip_num: 0,
+        tip_den: 1,
+    };
     let sized = size_route(&legs, &costs, 1, 20_000).unwrap_or_else(|| panic!("no size"));
-    let best = (1..=20_000u64).filter_map(|x| costs.ev(x, route_out(&legs, x)?).ok()).max().unwrap_or(0);
+    let best = (1..=20_000u64)
+        .filter_map(|x| costs.ev(x, route_out(&legs, x)?).ok())
+        .max()
+        .unwrap_or(0);
     // Exact search keeps within the rounding noise of the best, as the Python one does.
     assert!(best > 0 && sized.ev >= best - 1, "{} vs {best}", sized.ev);
 }
 
 #[test]
 fn a_model_failure_surfaces_only_where_the_walk_reads() {
-    let book = Book { levels: vec![(100, 2, 1), (100, 1, 1), (100, 1, 2)], bad_from: Some(2) };
+    let book = Book {
+        levels: vec![(100, 2, 1), (100, 1, 1), (100, 1, 2)],
+        bad_from: Some(2),
+    };
     let mut curve = LegCurve::new(&book, true, 10.0);
     assert_eq!(curve.piece_at(50.0).map(|p| p.map(|(i, _)| i)), Ok(Some(0)));
-    assert_eq!(curve.piece_at(150.0).map(|p| p.map(|(i, _)| i)), Ok(Some(1)));
+    assert_eq!(
+        curve.piece_at(150.0).map(|p| p.map(|(i, _)| i)),
+        Ok(Some(1))
+    );
     assert_eq!(curve.piece_at(250.0), Err(Raise));
-    let whole = Book { bad_from: None, ..book };
+    let whole = Book {
+        bad_from: None,
+        ..book
+    };
     let mut curve = LegCurve::new(&whole, true, 10.0);
     assert_eq!(curve.piece_at(300.0), Ok(None));
     assert_eq!(curve.index(1e9), Ok(2));
@@ -310,11 +410,25 @@ fn gaps_between_pieces_fail_the_model() {
 
 #[test]
 fn nothing_to_size() {
-    let cp = Cp { ra: 1000, rb: 1000, fee: 0, opaque: false };
+    let cp = Cp {
+        ra: 1000,
+        rb: 1000,
+        fee: 0,
+        opaque: false,
+    };
     let legs = [(&cp, true), (&cp, false)];
-    let costs = Costs { fixed: 0, flash_num: 0, flash_den: 0, tip_num: 0, tip_den: 1 };
+    let costs = Costs {
+        fixed: 0,
+        flash_num: 0,
+        flash_den: 0,
+        tip_num: 0,
+        tip_den: 1,
+    };
     assert_eq!(size_route(&legs, &costs, 1, 100), None); // a zero denominator
-    let costs = Costs { flash_den: 1, ..costs };
+    let costs = Costs {
+        flash_den: 1,
+        ..costs
+    };
     assert_eq!(size_route(&legs, &costs, 200, 100), None); // an empty range
     let none: [(&Cp, bool); 0] = [];
     assert_eq!(size_route(&none, &costs, 1, 100), None);

@@ -8,7 +8,14 @@ use crate::types::Piece;
 const Q64: f64 = 18_446_744_073_709_551_616.0;
 const BPS: f64 = 10_000.0;
 const U64_MAX_F: f64 = u64::MAX as f64;
-const NO_LIQUIDITY: Piece = Piece { x0: 0.0, x1: 0.0, out0: 0.0, a: 0.0, b: 1.0, c: 0.0 };
+const NO_LIQUIDITY: Piece = Piece {
+    x0: 0.0,
+    x1: 0.0,
+    out0: 0.0,
+    a: 0.0,
+    b: 1.0,
+    c: 0.0,
+};
 
 pub struct CurveInput<'a> {
     pub fee_rate: u32,
@@ -23,7 +30,13 @@ pub struct CurveInput<'a> {
 pub fn pieces(c: &CurveInput, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) {
     let limit = limit(a_to_b);
     let mut price = c.sqrt_price;
-    if !c.path.supplied || (if a_to_b { price <= limit } else { price >= limit }) {
+    if !c.path.supplied
+        || (if a_to_b {
+            price <= limit
+        } else {
+            price >= limit
+        })
+    {
         out.push(NO_LIQUIDITY);
         return;
     }
@@ -45,13 +58,30 @@ pub fn pieces(c: &CurveInput, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) {
             let root = price as f64 / Q64;
             let (reserve_in, reserve_out, need_in, gives) = if a_to_b {
                 let gap = (price as i128 - target as i128) as f64;
-                (big_l / root, big_l * root, big_l * gap / (price as f64 * target as f64) * Q64, big_l * gap / Q64)
+                (
+                    big_l / root,
+                    big_l * root,
+                    big_l * gap / (price as f64 * target as f64) * Q64,
+                    big_l * gap / Q64,
+                )
             } else {
                 let gap = (target as i128 - price as i128) as f64;
-                (big_l * root, big_l / root, big_l * gap / Q64, big_l * gap / (price as f64 * target as f64) * Q64)
+                (
+                    big_l * root,
+                    big_l / root,
+                    big_l * gap / Q64,
+                    big_l * gap / (price as f64 * target as f64) * Q64,
+                )
             };
             let x1 = x0 + need_in / k;
-            let piece = Piece { x0, x1, out0, a: keep_out * reserve_out * k, b: reserve_in, c: k };
+            let piece = Piece {
+                x0,
+                x1,
+                out0,
+                a: keep_out * reserve_out * k,
+                b: reserve_in,
+                c: k,
+            };
             x0 = x1;
             out0 += keep_out * gives;
             pool_out += gives;
@@ -75,7 +105,11 @@ pub fn pieces(c: &CurveInput, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) {
 
 /// `_cap`: end a piece at u64::MAX atoms in, or where the pool's output reaches it.
 fn cap(piece: Piece, keep_out: f64) -> (Piece, bool) {
-    let mut end = if U64_MAX_F < piece.x1 { U64_MAX_F } else { piece.x1 };
+    let mut end = if U64_MAX_F < piece.x1 {
+        U64_MAX_F
+    } else {
+        piece.x1
+    };
     let most_out = U64_MAX_F * keep_out;
     if piece.out(end) > most_out {
         let rest = most_out - piece.out0;
@@ -84,5 +118,11 @@ fn cap(piece: Piece, keep_out: f64) -> (Piece, bool) {
     if end == piece.x1 {
         return (piece, false);
     }
-    (Piece { x1: if piece.x0 > end { piece.x0 } else { end }, ..piece }, true)
+    (
+        Piece {
+            x1: if piece.x0 > end { piece.x0 } else { end },
+            ..piece
+        },
+        true,
+    )
 }

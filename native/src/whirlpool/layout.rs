@@ -2,11 +2,14 @@
 //! the same owner, size, discriminator and value checks, keeping only what quotes use.
 
 use super::bytes::{i32_at, key_at, u128_at, u16_at, u64_at};
-use super::math::{MAX_FEE_RATE, MAX_PROTOCOL_FEE_RATE, MAX_SQRT_PRICE_X64, MAX_TICK_INDEX, MIN_SQRT_PRICE_X64, MIN_TICK_INDEX};
+use super::math::{
+    MAX_FEE_RATE, MAX_PROTOCOL_FEE_RATE, MAX_SQRT_PRICE_X64, MAX_TICK_INDEX, MIN_SQRT_PRICE_X64,
+    MIN_TICK_INDEX,
+};
 
 pub const WHIRLPOOL_PROGRAM: [u8; 32] = [
-    14, 3, 104, 95, 142, 144, 144, 83, 228, 88, 18, 28, 102, 245, 167, 106, 237, 199, 112, 106, 161, 28, 130, 248, 170,
-    149, 42, 143, 43, 120, 121, 169,
+    14, 3, 104, 95, 142, 144, 144, 83, 228, 88, 18, 28, 102, 245, 167, 106, 237, 199, 112, 106,
+    161, 28, 130, 248, 170, 149, 42, 143, 43, 120, 121, 169,
 ];
 const WHIRLPOOL_DISCRIMINATOR: [u8; 8] = [63, 149, 209, 12, 225, 128, 99, 9];
 const FIXED_TICK_ARRAY_DISCRIMINATOR: [u8; 8] = [69, 97, 189, 190, 110, 7, 66, 187];
@@ -86,7 +89,12 @@ pub struct TickArray {
 impl TickArray {
     /// A supplied but never-initialised array: the program reads zero ticks.
     pub fn absent(start: i64, whirlpool: [u8; 32]) -> TickArray {
-        TickArray { start, whirlpool, initialized: 0, nets: [0; TICKS] }
+        TickArray {
+            start,
+            whirlpool,
+            initialized: 0,
+            nets: [0; TICKS],
+        }
     }
 }
 
@@ -146,7 +154,9 @@ fn decode_dynamic(data: &[u8]) -> Result<TickArray, &'static str> {
     };
     let mut pos = DYNAMIC_TICKS_AT;
     for offset in 0..TICKS {
-        let tag = *data.get(pos).ok_or("a tick is past the end of the account")?;
+        let tag = *data
+            .get(pos)
+            .ok_or("a tick is past the end of the account")?;
         if tag as u128 != (bitmap >> offset) & 1 {
             return Err("a tick's tag disagrees with the bitmap");
         }

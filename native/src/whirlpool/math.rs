@@ -81,7 +81,11 @@ pub fn sqrt_price_from_tick_index(tick: i64) -> Option<u128> {
         Some(ratio >> 32)
     } else {
         let abs = -tick;
-        let mut ratio: u128 = if abs & 1 != 0 { 18_445_821_805_675_392_311 } else { 1 << 64 };
+        let mut ratio: u128 = if abs & 1 != 0 {
+            18_445_821_805_675_392_311
+        } else {
+            1 << 64
+        };
         for (bit, factor) in NEGATIVE_FACTORS_Q64 {
             if abs & bit != 0 {
                 ratio = ratio.checked_mul(factor)? >> 64;
@@ -92,14 +96,28 @@ pub fn sqrt_price_from_tick_index(tick: i64) -> Option<u128> {
 }
 
 /// Token A between two sqrt prices, L·Δp / (p_lo·p_hi); Ok(None) past u64.
-pub fn try_amount_delta_a(p0: u128, p1: u128, liquidity: u128, round_up: bool) -> Result<Option<u128>, MathError> {
+pub fn try_amount_delta_a(
+    p0: u128,
+    p1: u128,
+    liquidity: u128,
+    round_up: bool,
+) -> Result<Option<u128>, MathError> {
     let (lower, upper) = if p0 > p1 { (p1, p0) } else { (p0, p1) };
     let product = U256::mul(liquidity, upper - lower);
     if product.top_word_set() {
         return Err("MultiplicationOverflow");
     }
-    let (q, r) = product.shl64().div_rem(U256::mul(upper, lower)).ok_or("DivideByZero")?;
-    let q = q.to_u128().and_then(|q| if round_up && !r.is_zero() { q.checked_add(1) } else { Some(q) });
+    let (q, r) = product
+        .shl64()
+        .div_rem(U256::mul(upper, lower))
+        .ok_or("DivideByZero")?;
+    let q = q.to_u128().and_then(|q| {
+        if round_up && !r.is_zero() {
+            q.checked_add(1)
+        } else {
+            Some(q)
+        }
+    });
     Ok(q.filter(|&q| q <= U64_MAX))
 }
 
@@ -120,16 +138,31 @@ pub fn try_amount_delta_b(p0: u128, p1: u128, liquidity: u128, round_up: bool) -
     Some(result)
 }
 
-pub fn amount_delta_a(p0: u128, p1: u128, liquidity: u128, round_up: bool) -> Result<u128, MathError> {
+pub fn amount_delta_a(
+    p0: u128,
+    p1: u128,
+    liquidity: u128,
+    round_up: bool,
+) -> Result<u128, MathError> {
     try_amount_delta_a(p0, p1, liquidity, round_up)?.ok_or("TokenMaxExceeded")
 }
 
-pub fn amount_delta_b(p0: u128, p1: u128, liquidity: u128, round_up: bool) -> Result<u128, MathError> {
+pub fn amount_delta_b(
+    p0: u128,
+    p1: u128,
+    liquidity: u128,
+    round_up: bool,
+) -> Result<u128, MathError> {
     try_amount_delta_b(p0, p1, liquidity, round_up).ok_or("MultiplicationShiftRightOverflow")
 }
 
 /// The price after adding (input) or removing (output) `amount` of A, rounded up.
-pub fn next_sqrt_price_from_a_round_up(price: u128, liquidity: u128, amount: u128, is_input: bool) -> Result<u128, MathError> {
+pub fn next_sqrt_price_from_a_round_up(
+    price: u128,
+    liquidity: u128,
+    amount: u128,
+    is_input: bool,
+) -> Result<u128, MathError> {
     if amount == 0 {
         return Ok(price);
     }
@@ -142,11 +175,22 @@ pub fn next_sqrt_price_from_a_round_up(price: u128, liquidity: u128, amount: u12
     if !is_input && liquidity_x64 <= product {
         return Err("DivideByZero");
     }
-    let denominator = if is_input { liquidity_x64.checked_add(product) } else { liquidity_x64.checked_sub(product) };
+    let denominator = if is_input {
+        liquidity_x64.checked_add(product)
+    } else {
+        liquidity_x64.checked_sub(product)
+    };
     let denominator = denominator.ok_or("MultiplicationOverflow")?;
-    let (q, r) = numerator.shl64().div_rem(denominator).ok_or("DivideByZero")?;
+    let (q, r) = numerator
+        .shl64()
+        .div_rem(denominator)
+        .ok_or("DivideByZero")?;
     let q = q.to_u128().ok_or("NumberDownCastError")?;
-    let next = if r.is_zero() { q } else { q.checked_add(1).ok_or("NumberDownCastError")? };
+    let next = if r.is_zero() {
+        q
+    } else {
+        q.checked_add(1).ok_or("NumberDownCastError")?
+    };
     if next < MIN_SQRT_PRICE_X64 {
         return Err("TokenMinSubceeded");
     }
@@ -157,15 +201,24 @@ pub fn next_sqrt_price_from_a_round_up(price: u128, liquidity: u128, amount: u12
 }
 
 /// The price after adding (input) or removing (output) `amount` (≤ u64) of B, rounded down.
-pub fn next_sqrt_price_from_b_round_down(price: u128, liquidity: u128, amount: u128, is_input: bool) -> Result<u128, MathError> {
+pub fn next_sqrt_price_from_b_round_down(
+    price: u128,
+    liquidity: u128,
+    amount: u128,
+    is_input: bool,
+) -> Result<u128, MathError> {
     if liquidity == 0 {
         return Err("DivideByZero");
     }
     let amount_x64 = amount << 64;
     if is_input {
-        return price.checked_add(amount_x64 / liquidity).ok_or("SqrtPriceOutOfBounds");
+        return price
+            .checked_add(amount_x64 / liquidity)
+            .ok_or("SqrtPriceOutOfBounds");
     }
-    price.checked_sub(amount_x64.div_ceil(liquidity)).ok_or("SqrtPriceOutOfBounds")
+    price
+        .checked_sub(amount_x64.div_ceil(liquidity))
+        .ok_or("SqrtPriceOutOfBounds")
 }
 
 /// (amount in, amount out, next price, fee) of one step.
@@ -181,7 +234,13 @@ fn fee_on(amount_in: u128, fee_rate: u128) -> Result<u128, MathError> {
 
 /// An exact-in step toward `target` (A→B when the target is below the price), the
 /// Python `step_in`: same results, same errors in the same order.
-pub fn step_in(remaining: u128, fee_rate: u128, liquidity: u128, price: u128, target: u128) -> Result<Step, MathError> {
+pub fn step_in(
+    remaining: u128,
+    fee_rate: u128,
+    liquidity: u128,
+    price: u128,
+    target: u128,
+) -> Result<Step, MathError> {
     let keep_rate = FEE_RATE_MUL_VALUE - fee_rate;
     let amount_calc = remaining * keep_rate / FEE_RATE_MUL_VALUE;
     let a_in = target < price;
@@ -193,18 +252,35 @@ pub fn step_in(remaining: u128, fee_rate: u128, liquidity: u128, price: u128, ta
         if product.top_word_set() {
             return Err("MultiplicationOverflow");
         }
-        let (q, r) = product.shl64().div_rem(U256::mul(price, target)).ok_or("DivideByZero")?;
-        initial = q.to_u128().and_then(|q| if r.is_zero() { Some(q) } else { q.checked_add(1) }).filter(|&q| q <= U64_MAX);
+        let (q, r) = product
+            .shl64()
+            .div_rem(U256::mul(price, target))
+            .ok_or("DivideByZero")?;
+        initial = q
+            .to_u128()
+            .and_then(|q| {
+                if r.is_zero() {
+                    Some(q)
+                } else {
+                    q.checked_add(1)
+                }
+            })
+            .filter(|&q| q <= U64_MAX);
         price_next = match initial {
             Some(i) if i <= amount_calc => target,
             _ => next_sqrt_price_from_a_round_up(price, liquidity, amount_calc, true)?,
         };
         // Token B out, rounded down (the price only falls).
-        let diff = price.checked_sub(price_next).ok_or("SqrtPriceOutOfBounds")?;
+        let diff = price
+            .checked_sub(price_next)
+            .ok_or("SqrtPriceOutOfBounds")?;
         amount_out = if liquidity == 0 || diff == 0 {
             0
         } else {
-            liquidity.checked_mul(diff).ok_or("MultiplicationShiftRightOverflow")? >> 64
+            liquidity
+                .checked_mul(diff)
+                .ok_or("MultiplicationShiftRightOverflow")?
+                >> 64
         };
     } else {
         initial = try_amount_delta_b(price, target, liquidity, true);
@@ -213,28 +289,59 @@ pub fn step_in(remaining: u128, fee_rate: u128, liquidity: u128, price: u128, ta
             _ => next_sqrt_price_from_b_round_down(price, liquidity, amount_calc, true)?,
         };
         // Token A out, rounded down (the price only rises).
-        let product = U256::mul(liquidity, price_next.checked_sub(price).ok_or("SqrtPriceOutOfBounds")?);
+        let product = U256::mul(
+            liquidity,
+            price_next
+                .checked_sub(price)
+                .ok_or("SqrtPriceOutOfBounds")?,
+        );
         if product.top_word_set() {
             return Err("MultiplicationOverflow");
         }
-        let (q, _) = product.shl64().div_rem(U256::mul(price_next, price)).ok_or("DivideByZero")?;
-        amount_out = q.to_u128().filter(|&q| q <= U64_MAX).ok_or("TokenMaxExceeded")?;
+        let (q, _) = product
+            .shl64()
+            .div_rem(U256::mul(price_next, price))
+            .ok_or("DivideByZero")?;
+        amount_out = q
+            .to_u128()
+            .filter(|&q| q <= U64_MAX)
+            .ok_or("TokenMaxExceeded")?;
     }
-    let delta_in = |p0, p1| if a_in { amount_delta_a(p0, p1, liquidity, true) } else { amount_delta_b(p0, p1, liquidity, true) };
+    let delta_in = |p0, p1| {
+        if a_in {
+            amount_delta_a(p0, p1, liquidity, true)
+        } else {
+            amount_delta_b(p0, p1, liquidity, true)
+        }
+    };
     if price_next == target {
         let amount_in = match initial {
             Some(i) => i,
             None => delta_in(price, price_next)?,
         };
-        return Ok((amount_in, amount_out, price_next, fee_on(amount_in, fee_rate)?));
+        return Ok((
+            amount_in,
+            amount_out,
+            price_next,
+            fee_on(amount_in, fee_rate)?,
+        ));
     }
     let amount_in = delta_in(price, price_next)?;
-    let fee = remaining.checked_sub(amount_in).ok_or("AmountRemainingOverflow")?;
+    let fee = remaining
+        .checked_sub(amount_in)
+        .ok_or("AmountRemainingOverflow")?;
     Ok((amount_in, amount_out, price_next, fee))
 }
 
 /// An exact-out step (the output token fixed), the Python `step_out`.
-pub fn step_out(remaining: u128, fee_rate: u128, liquidity: u128, price: u128, target: u128, a_to_b: bool) -> Result<Step, MathError> {
+pub fn step_out(
+    remaining: u128,
+    fee_rate: u128,
+    liquidity: u128,
+    price: u128,
+    target: u128,
+    a_to_b: bool,
+) -> Result<Step, MathError> {
     let initial = if a_to_b {
         try_amount_delta_b(price, target, liquidity, false)
     } else {
@@ -246,7 +353,9 @@ pub fn step_out(remaining: u128, fee_rate: u128, liquidity: u128, price: u128, t
             if liquidity == 0 {
                 return Err("DivideByZero");
             }
-            price.checked_sub((remaining << 64).div_ceil(liquidity)).ok_or("SqrtPriceOutOfBounds")?
+            price
+                .checked_sub((remaining << 64).div_ceil(liquidity))
+                .ok_or("SqrtPriceOutOfBounds")?
         }
         _ => next_sqrt_price_from_a_round_up(price, liquidity, remaining, false)?,
     };

@@ -2,7 +2,10 @@
 //! arrays a swap loads, and each target price with the liquidity change crossing it.
 
 use super::layout::TickArray;
-use super::math::{sqrt_price_from_tick_index, MAX_SQRT_PRICE_X64, MAX_TICK_INDEX, MIN_SQRT_PRICE_X64, MIN_TICK_INDEX, TICK_ARRAY_SIZE};
+use super::math::{
+    sqrt_price_from_tick_index, MAX_SQRT_PRICE_X64, MAX_TICK_INDEX, MIN_SQRT_PRICE_X64,
+    MIN_TICK_INDEX, TICK_ARRAY_SIZE,
+};
 
 /// A signed liquidity change as (negative, magnitude): −i128::MIN fits no i128.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,15 +16,22 @@ pub struct Delta {
 
 impl Delta {
     fn of(net: i128, negate: bool) -> Delta {
-        Delta { negative: (net < 0) != negate && net != 0, magnitude: net.unsigned_abs() }
+        Delta {
+            negative: (net < 0) != negate && net != 0,
+            magnitude: net.unsigned_abs(),
+        }
     }
 
     /// u128 liquidity plus this change; the program's error when it leaves u128.
     pub fn apply(self, liquidity: u128) -> Result<u128, &'static str> {
         if self.negative {
-            liquidity.checked_sub(self.magnitude).ok_or("LiquidityUnderflow")
+            liquidity
+                .checked_sub(self.magnitude)
+                .ok_or("LiquidityUnderflow")
         } else {
-            liquidity.checked_add(self.magnitude).ok_or("LiquidityOverflow")
+            liquidity
+                .checked_add(self.magnitude)
+                .ok_or("LiquidityOverflow")
         }
     }
 }
@@ -48,7 +58,9 @@ impl End {
         match self {
             End::NotSupplied => "the tick array holding the current tick is not supplied".into(),
             End::PastSupplied => "the swap runs past the supplied tick arrays".into(),
-            End::NotInArray { tick, start } => format!("tick {tick} is not in the array at {start}"),
+            End::NotInArray { tick, start } => {
+                format!("tick {tick} is not in the array at {start}")
+            }
         }
     }
 }
@@ -130,10 +142,19 @@ fn price_of(tick: i64) -> Result<u128, OutOfRangeTick> {
 }
 
 /// `_hop`: the stop at `tick` (a bound or an array edge), reading the tick if it is usable.
-fn edge_hop(array: &TickArray, tick: i64, spacing: i64, a_to_b: bool) -> Result<Hop, OutOfRangeTick> {
+fn edge_hop(
+    array: &TickArray,
+    tick: i64,
+    spacing: i64,
+    a_to_b: bool,
+) -> Result<Hop, OutOfRangeTick> {
     let tick_price = price_of(tick)?;
     let limit = limit(a_to_b);
-    let target = if a_to_b { tick_price.max(limit) } else { tick_price.min(limit) };
+    let target = if a_to_b {
+        tick_price.max(limit)
+    } else {
+        tick_price.min(limit)
+    };
     let start = array.start;
     let mut delta = None;
     let usable = start <= tick
@@ -146,13 +167,28 @@ fn edge_hop(array: &TickArray, tick: i64, spacing: i64, a_to_b: bool) -> Result<
             delta = array.nets.get(offset).map(|&net| Delta::of(net, a_to_b));
         }
     }
-    Ok(Hop { target, tick_price, delta })
+    Ok(Hop {
+        target,
+        tick_price,
+        delta,
+    })
 }
 
 /// `path_walk`: the hops of a swap over `arrays` (the direction's supplied sequence).
-pub fn walk(arrays: &[&TickArray], tick_current: i64, spacing: i64, a_to_b: bool) -> Result<Path, OutOfRangeTick> {
+pub fn walk(
+    arrays: &[&TickArray],
+    tick_current: i64,
+    spacing: i64,
+    a_to_b: bool,
+) -> Result<Path, OutOfRangeTick> {
     let mut hops = Vec::new();
-    let done = |hops, end| Ok(Path { supplied: !arrays.is_empty(), hops, end });
+    let done = |hops, end| {
+        Ok(Path {
+            supplied: !arrays.is_empty(),
+            hops,
+            end,
+        })
+    };
     if arrays.is_empty() {
         return done(hops, End::NotSupplied);
     }
@@ -163,7 +199,11 @@ pub fn walk(arrays: &[&TickArray], tick_current: i64, spacing: i64, a_to_b: bool
     let last = arrays.len() - 1;
     for (index, array) in arrays.iter().enumerate() {
         let start = array.start;
-        let inside = if a_to_b { start <= tick && tick < start + span } else { start - spacing <= tick && tick < start + span - spacing };
+        let inside = if a_to_b {
+            start <= tick && tick < start + span
+        } else {
+            start - spacing <= tick && tick < start + span - spacing
+        };
         if !inside {
             return done(hops, End::NotInArray { tick, start });
         }
@@ -172,16 +212,28 @@ pub fn walk(arrays: &[&TickArray], tick_current: i64, spacing: i64, a_to_b: bool
         let mut bits = array.initialized;
         while bits != 0 {
             // Highest offset first going down, lowest first going up.
-            let o = if a_to_b { 127 - bits.leading_zeros() as i64 } else { bits.trailing_zeros() as i64 };
+            let o = if a_to_b {
+                127 - bits.leading_zeros() as i64
+            } else {
+                bits.trailing_zeros() as i64
+            };
             bits &= !(1u128 << o);
             if (a_to_b && o > offset) || (!a_to_b && o <= offset) {
                 continue;
             }
             let at = start + o * spacing;
             let tick_price = price_of(at)?;
-            let (target, after) = if a_to_b { (tick_price.max(limit), at - 1) } else { (tick_price.min(limit), at) };
+            let (target, after) = if a_to_b {
+                (tick_price.max(limit), at - 1)
+            } else {
+                (tick_price.min(limit), at)
+            };
             let net = array.nets.get(o as usize).copied().unwrap_or(0);
-            hops.push(Hop { target, tick_price, delta: Some(Delta::of(net, a_to_b)) });
+            hops.push(Hop {
+                target,
+                tick_price,
+                delta: Some(Delta::of(net, a_to_b)),
+            });
             if target == limit {
                 return done(hops, End::NotSupplied);
             }
@@ -203,9 +255,21 @@ pub fn walk(arrays: &[&TickArray], tick_current: i64, spacing: i64, a_to_b: bool
             return done(hops, End::NotSupplied);
         }
         if index == last {
-            let hop = edge_hop(array, if a_to_b { start } else { start + span - 1 }, spacing, a_to_b)?;
+            let hop = edge_hop(
+                array,
+                if a_to_b { start } else { start + span - 1 },
+                spacing,
+                a_to_b,
+            )?;
             hops.push(hop);
-            return done(hops, if hop.target == limit { End::NotSupplied } else { End::PastSupplied });
+            return done(
+                hops,
+                if hop.target == limit {
+                    End::NotSupplied
+                } else {
+                    End::PastSupplied
+                },
+            );
         }
         tick = if a_to_b { start - 1 } else { start + span - 1 };
     }

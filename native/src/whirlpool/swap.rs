@@ -36,7 +36,9 @@ pub fn swap(m: &Market, amount: u128, is_input: bool, a_to_b: bool) -> Result<Ou
     let limit = limit(a_to_b);
     let mut price = m.sqrt_price;
     if (a_to_b && limit >= price) || (!a_to_b && limit <= price) {
-        return Err(QuoteFail::Insufficient("price is already at the program's limit".into()));
+        return Err(QuoteFail::Insufficient(
+            "price is already at the program's limit".into(),
+        ));
     }
     if amount == 0 {
         return Err(QuoteFail::Amount("zero tradable amount".into()));
@@ -56,16 +58,27 @@ pub fn swap(m: &Market, amount: u128, is_input: bool, a_to_b: bool) -> Result<Ou
         let target = hop.target;
         loop {
             let (moved_in, moved_out, next_price, step_fee) = if is_input {
-                let s = step_in(remaining as u128, m.fee_rate, liquidity, price, target).map_err(math_fail)?;
+                let s = step_in(remaining as u128, m.fee_rate, liquidity, price, target)
+                    .map_err(math_fail)?;
                 remaining -= (s.0 + s.3) as i128;
                 calculated += s.1 as i128;
                 s
             } else {
                 steps += 1;
                 if steps > MAX_STEPS {
-                    return Err(QuoteFail::Amount("swap needs more steps than a transaction can run".into()));
+                    return Err(QuoteFail::Amount(
+                        "swap needs more steps than a transaction can run".into(),
+                    ));
                 }
-                let s = step_out(remaining as u128, m.fee_rate, liquidity, price, target, a_to_b).map_err(math_fail)?;
+                let s = step_out(
+                    remaining as u128,
+                    m.fee_rate,
+                    liquidity,
+                    price,
+                    target,
+                    a_to_b,
+                )
+                .map_err(math_fail)?;
                 remaining -= s.1 as i128;
                 calculated += (s.0 + s.3) as i128;
                 s
@@ -96,25 +109,53 @@ pub fn swap(m: &Market, amount: u128, is_input: bool, a_to_b: bool) -> Result<Ou
         return Err(QuoteFail::OutOfRange(path.end.reason()));
     }
     if remaining > 0 && !is_input {
-        return Err(QuoteFail::Insufficient(format!("only {} of {amount} can be bought", amount as i128 - remaining)));
+        return Err(QuoteFail::Insufficient(format!(
+            "only {} of {amount} can be bought",
+            amount as i128 - remaining
+        )));
     }
     let done = (amount as i128 - remaining) as u128;
     let calculated = calculated as u128;
-    let (amount_in, amount_out) = if is_input { (done, calculated) } else { (calculated, done) };
-    Ok(Outcome { amount_in, amount_out, fee: fee_sum as u128, crossed })
+    let (amount_in, amount_out) = if is_input {
+        (done, calculated)
+    } else {
+        (calculated, done)
+    };
+    Ok(Outcome {
+        amount_in,
+        amount_out,
+        fee: fee_sum as u128,
+        crossed,
+    })
 }
 
 fn fee_included(fee: &TransferFee, amount: u128) -> Result<u128, QuoteFail> {
-    fee.included(amount).ok_or_else(|| QuoteFail::Amount(format!("transfer fee of {amount} cannot be computed")))
+    fee.included(amount)
+        .ok_or_else(|| QuoteFail::Amount(format!("transfer fee of {amount} cannot be computed")))
 }
 
 /// `_leg`: the exact swap with the transfer fees in force (`amount` is a positive u64).
-pub fn leg(m: &Market, fee_in: &TransferFee, fee_out: &TransferFee, amount: u64, exact_in: bool, a_to_b: bool) -> Result<Swap, QuoteFail> {
+pub fn leg(
+    m: &Market,
+    fee_in: &TransferFee,
+    fee_out: &TransferFee,
+    amount: u64,
+    exact_in: bool,
+    a_to_b: bool,
+) -> Result<Swap, QuoteFail> {
     let amount = amount as u128;
     let (outcome, paid) = if exact_in {
-        let excluded = if fee_in.basis_points != 0 { amount - fee_in.fee(amount) } else { amount };
+        let excluded = if fee_in.basis_points != 0 {
+            amount - fee_in.fee(amount)
+        } else {
+            amount
+        };
         let outcome = swap(m, excluded, true, a_to_b)?;
-        let paid = if outcome.amount_in == excluded { amount } else { fee_included(fee_in, outcome.amount_in)? };
+        let paid = if outcome.amount_in == excluded {
+            amount
+        } else {
+            fee_included(fee_in, outcome.amount_in)?
+        };
         (outcome, paid)
     } else {
         let outcome = swap(m, fee_included(fee_out, amount)?, false, a_to_b)?;
@@ -126,9 +167,18 @@ pub fn leg(m: &Market, fee_in: &TransferFee, fee_out: &TransferFee, amount: u64,
         received -= fee_out.fee(received);
     }
     if exact_in && received == 0 {
-        return Err(QuoteFail::Insufficient(format!("{amount} atoms in buy nothing")));
+        return Err(QuoteFail::Insufficient(format!(
+            "{amount} atoms in buy nothing"
+        )));
     }
     // Each is at most u64::MAX: the loop and `fee_included` check it.
-    let narrow = |v: u128| u64::try_from(v).map_err(|_| QuoteFail::Amount("swap amounts overflow u64".into()));
-    Ok(Swap { amount_in: narrow(paid)?, amount_out: narrow(received)?, fee: narrow(outcome.fee)?, steps: outcome.crossed })
+    let narrow = |v: u128| {
+        u64::try_from(v).map_err(|_| QuoteFail::Amount("swap amounts overflow u64".into()))
+    };
+    Ok(Swap {
+        amount_in: narrow(paid)?,
+        amount_out: narrow(received)?,
+        fee: narrow(outcome.fee)?,
+        steps: outcome.crossed,
+    })
 }

@@ -4,12 +4,12 @@
 use super::bytes::{u16_at, u64_at};
 
 pub const SPL_TOKEN_PROGRAM: [u8; 32] = [
-    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145, 58,
-    140, 245, 133, 126, 255, 0, 169,
+    6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237,
+    95, 91, 55, 145, 58, 140, 245, 133, 126, 255, 0, 169,
 ];
 pub const TOKEN_2022_PROGRAM: [u8; 32] = [
-    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77, 131, 185, 13, 39, 254,
-    189, 249, 40, 216, 161, 139, 252,
+    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77,
+    131, 185, 13, 39, 254, 189, 249, 40, 216, 161, 139, 252,
 ];
 
 const MINT_LEN: usize = 82;
@@ -33,7 +33,11 @@ pub struct TransferFee {
 
 impl TransferFee {
     fn at(value: &[u8], pos: usize) -> Option<TransferFee> {
-        Some(TransferFee { epoch: u64_at(value, pos)?, maximum_fee: u64_at(value, pos + 8)?, basis_points: u16_at(value, pos + 16)? })
+        Some(TransferFee {
+            epoch: u64_at(value, pos)?,
+            maximum_fee: u64_at(value, pos + 8)?,
+            basis_points: u16_at(value, pos + 16)?,
+        })
     }
 
     /// Fee withheld when `pre` is sent (ceil, capped).
@@ -41,7 +45,9 @@ impl TransferFee {
         if self.basis_points == 0 || pre == 0 {
             return 0;
         }
-        (pre * self.basis_points as u128).div_ceil(ONE_IN_BASIS_POINTS).min(self.maximum_fee as u128)
+        (pre * self.basis_points as u128)
+            .div_ceil(ONE_IN_BASIS_POINTS)
+            .min(self.maximum_fee as u128)
     }
 
     /// Smallest amount to send so that `post` arrives.
@@ -145,7 +151,9 @@ pub fn decode_mint(owner: &[u8; 32], data: &[u8]) -> Result<Mint, &'static str> 
         if ext_type == 0 && length == 0 {
             break; // uninitialised padding ends the list
         }
-        let value = data.get(pos..pos + length).ok_or("extension overruns the account")?;
+        let value = data
+            .get(pos..pos + length)
+            .ok_or("extension overruns the account")?;
         match ext_type {
             EXT_TRANSFER_FEE_CONFIG => fee_config = Some(value),
             EXT_TRANSFER_HOOK => mint.transfer_hook = true,
@@ -158,8 +166,10 @@ pub fn decode_mint(owner: &[u8; 32], data: &[u8]) -> Result<Mint, &'static str> 
         if value.len() != TRANSFER_FEE_CONFIG_LEN {
             return Err("transfer fee config has the wrong length");
         }
-        mint.older_fee = TransferFee::at(value, 72).ok_or("transfer fee config has the wrong length")?;
-        mint.newer_fee = TransferFee::at(value, 90).ok_or("transfer fee config has the wrong length")?;
+        mint.older_fee =
+            TransferFee::at(value, 72).ok_or("transfer fee config has the wrong length")?;
+        mint.newer_fee =
+            TransferFee::at(value, 90).ok_or("transfer fee config has the wrong length")?;
     }
     Ok(mint)
 }

@@ -56,7 +56,11 @@ impl U256 {
         for (i, slot) in out.iter_mut().enumerate() {
             let lo = self.0.get(i + words).copied().unwrap_or(0);
             let hi = self.0.get(i + words + 1).copied().unwrap_or(0);
-            *slot = if rest == 0 { lo } else { lo >> rest | hi << (64 - rest) };
+            *slot = if rest == 0 {
+                lo
+            } else {
+                lo >> rest | hi << (64 - rest)
+            };
         }
         U256(out)
     }
@@ -126,9 +130,17 @@ impl U256 {
         let mut dn = [0u64; 4];
         let mut un = [0u64; 5];
         for i in 0..4 {
-            let lower = if s == 0 || i == 0 { 0 } else { d.0[i - 1] >> (64 - s) };
+            let lower = if s == 0 || i == 0 {
+                0
+            } else {
+                d.0[i - 1] >> (64 - s)
+            };
             dn[i] = d.0[i] << s | lower;
-            let lower = if s == 0 || i == 0 { 0 } else { self.0[i - 1] >> (64 - s) };
+            let lower = if s == 0 || i == 0 {
+                0
+            } else {
+                self.0[i - 1] >> (64 - s)
+            };
             un[i] = self.0[i] << s | lower;
         }
         un[4] = if s == 0 { 0 } else { self.0[3] >> (64 - s) };
@@ -272,7 +284,10 @@ mod tests {
                 assert_eq!(p.to_u128(), Some(small));
             }
             if a != 0 {
-                assert_eq!(p.div_rem(U256::from_u128(a)), Some((U256::from_u128(b), U256::ZERO)));
+                assert_eq!(
+                    p.div_rem(U256::from_u128(a)),
+                    Some((U256::from_u128(b), U256::ZERO))
+                );
             }
         }
     }
