@@ -156,7 +156,11 @@ class Guards:
                 "notional_per_minute",
                 f"{self._minute_notional} + {notional} > {lim.max_notional_per_minute} atoms",
             )
-        recent = sum(1 for ts, _ in reversed(self._sent_at) if now_ns - ts < NS_PER_S)
+        recent = 0
+        for ts, _ in reversed(self._sent_at):  # newest first: stop at the first older one
+            if now_ns - ts >= NS_PER_S:
+                break
+            recent += 1
         if recent + 1 > lim.max_tps:
             return "tps", f"{recent} sends in the last second (max {lim.max_tps:g}/s)"
         return None, ""
