@@ -53,6 +53,23 @@ def _engine(args: argparse.Namespace) -> int:
         )
     )
     rss = be.rss_mb()
+    # The Python reference venues on the same runs: what the native core buys.
+    reference = (
+        None
+        if not args.reference
+        else (
+            None if args.skip_pair else be.bench_pair(slots=args.slots, native=False),
+            None
+            if args.skip_graph
+            else be.bench_graph(
+                n_tokens=args.tokens,
+                n_pools=args.pools,
+                slots=args.graph_slots,
+                max_updates=args.graph_updates,
+                native=False,
+            ),
+        )
+    )
     if profile is not None:
         # The measured loops only (not the sim's setup), heaviest first.
         stats = pstats.Stats(profile, stream=sys.stderr)
@@ -64,6 +81,12 @@ def _engine(args: argparse.Namespace) -> int:
             "rss_mb": rss,
             "goals": be.GOALS,
             "traced_pair": None if traced is None else asdict(traced),
+            "reference_pair": None
+            if reference is None or reference[0] is None
+            else asdict(reference[0]),
+            "reference_graph": None
+            if reference is None or reference[1] is None
+            else asdict(reference[1]),
         }
         print(json.dumps(doc, indent=2))
     else:
@@ -74,6 +97,8 @@ def _engine(args: argparse.Namespace) -> int:
                 f"on (every opportunity, in-memory exporter) p50 {traced.p50_us:.1f} us "
                 f"p99 {traced.p99_us:.1f} us (spans are built after the decision)"
             )
+        if reference is not None:
+            print("\n".join(be.reference_report(pair, graph, *reference)))
     return 0
 
 
@@ -110,6 +135,11 @@ def _register_engine(group: Subparsers) -> None:
         "--no-tracing", dest="tracing", action="store_false",
         help="skip the second pair run with tracing on",
     )  # fmt: skip
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also run the Python reference venues (SOLARB_NATIVE=0) and print the ratios",
+    )
     parser.set_defaults(func=_engine)
 
 

@@ -116,11 +116,15 @@ def bench_pair(
     seed: int = 11,
     tracer: OpportunityTracer = TRACER_OFF,
     profile: cProfile.Profile | None = None,
+    native: bool = True,
 ) -> PairResult:
-    """The whole engine (real finders, guards, paper executor) on the sim, as fast as it goes."""
+    """The whole engine (real finders, guards, paper executor) on the sim, as fast as it goes.
+
+    `native=False`: the Python reference venues alone (the same decisions, slower)."""
     cfg = pair_config(seed)
     source = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=slots)
-    market = MarketState([(p.kind, p.address) for p in source.pools()], VENUES)
+    pools = [(p.kind, p.address) for p in source.pools()]
+    market = MarketState(pools, VENUES, native=native)
     engine = Engine(
         name="bench",
         mode="paper",
@@ -304,6 +308,7 @@ def bench_graph(
     seed: int = 5,
     venues: dict[str, Venue[Any]] | None = None,
     profile: cProfile.Profile | None = None,
+    native: bool = True,
 ) -> GraphResult:
     """Cycle search (3 hops) over a sim universe; the market moves for `slots` slots.
 
@@ -318,7 +323,7 @@ def bench_graph(
     tokens, specs = graph_universe(n_tokens, n_pools, kinds, seed)
     t0 = time.perf_counter()
     sim = SimMarket(tokens, specs, venues, makers, seed=seed)
-    market = MarketState([(s.kind, s.address) for s in specs], venues)
+    market = MarketState([(s.kind, s.address) for s in specs], venues, native=native)
     market.apply_batch(_encode_all(sim, [s.address for s in specs]), 0)
     load = time.perf_counter() - t0
     loaded_rss = current_rss_mb()
@@ -471,3 +476,31 @@ def report(pair: PairResult | None, graph: GraphResult | None, rss: float) -> li
         lines.append(f"rss with the graph loaded (sim + market) {graph.rss_loaded_mb:.0f} MB")
     lines.append(f"rss peak {rss:.0f} MB   (goal <= {g['rss_mb']:.0f} MB)")
     return lines
+
+
+def reference_report(
+    pair: PairResult | None,
+    graph: GraphResult | None,
+    ref_pair: PairResult | None,
+    ref_graph: GraphResult | None,
+) -> list[str]:
+    """The Python reference's figures from the same run, and the native core's ratio."""
+    lines = ["python reference (SOLARB_NATIVE=0), same runs:"]
+    if pair is not None and ref_pair is not None:
+        lines.append(
+            f"  tick->decision p50 {ref_pair.p50_us:.1f} us p99 {ref_pair.p99_us:.1f} us"
+            f"   (native {_ratio(ref_pair.p50_us, pair.p50_us)} / "
+            f"{_ratio(ref_pair.p99_us, pair.p99_us)} faster)"
+        )
+    if graph is not None and ref_graph is not None:
+        lines.append(
+            f"  updates/s/core {ref_graph.updates_per_s:.0f}"
+            f"   (native {_ratio(graph.updates_per_s, ref_graph.updates_per_s)});"
+            f" full scan {ref_graph.full_scan_ms:.2f} ms"
+            f" (native {_ratio(ref_graph.full_scan_ms, graph.full_scan_ms)} faster)"
+        )
+    return lines
+
+
+def _ratio(slow: float, fast: float) -> str:
+    return f"{slow / fast:.1f}x" if fast > 0 else "n/a"
