@@ -41,3 +41,17 @@ def test_small_bench_reports_measured_figures() -> None:
     assert "tick->decision" in text
     assert "full cycle scan" in text
     assert "batches/s" in text
+
+
+def test_reference_runs_the_python_venues_on_the_same_shape() -> None:
+    native = be.bench_pair(slots=6)
+    python = be.bench_pair(slots=6, native=False)
+    # The same sim run decides the same: only the time differs.
+    assert (python.batches, python.opportunities) == (native.batches, native.opportunities)
+    graph = be.bench_graph(n_tokens=15, n_pools=30, slots=2, max_updates=60)
+    ref_graph = be.bench_graph(n_tokens=15, n_pools=30, slots=2, max_updates=60, native=False)
+    assert ref_graph.updates == graph.updates
+    lines = be.reference_report(native, graph, python, ref_graph)
+    assert "tick->decision" in lines[1]
+    assert "updates/s/core" in lines[2]
+    assert "x" in lines[2]
