@@ -80,6 +80,10 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         if mint.non_transferable {
             return Ok(Decoded::Decline("a mint is non-transferable"));
         }
+        // Token-2022 caps a transfer fee at 100%; past it the fee math would underflow.
+        if mint.older_fee.basis_points > 10_000 || mint.newer_fee.basis_points > 10_000 {
+            return Ok(Decoded::Decline("a mint's transfer fee exceeds 100%"));
+        }
         mints[i] = Some(mint);
     }
     let [Some(mint_a), Some(mint_b)] = mints else {

@@ -134,6 +134,8 @@ class MarketState:
         self._native: dict[Pubkey, NativePool] = {}
         self._mint_a: dict[Pubkey, Pubkey] = {}  # of native pools (mints never change)
         self._tuples = NativeAccounts()
+        # Native pools whose Python decode failed (a parity bug, counted once each).
+        self._refused: dict[Pubkey, NativePool] = {}
         self.graph = TokenGraph()
         # `slot` is the newest slot heard from anyone; `account_slot` the newest slot an
         # account update carried. Their gap is the feed's lag behind the cluster.
@@ -256,12 +258,14 @@ class MarketState:
         primary = self._accounts.get(pool)
         if primary is None:
             return
+        # Declined after being native: a feature only the Python reference models. The
+        # pool then counts as changed whatever the Python decode says.
+        was_native = False
         if tracked.native:
-            found = self._decode_native(pool, tracked, primary, changed)
-            if found:
+            if self._decode_native(pool, tracked, primary, changed):
                 return
-            # Declined: a feature only the Python reference models.
-            self._native.pop(pool, None)
+            was_native = self._native.pop(pool, None) is not None
+            self._pools.pop(pool, None)
         deps, missing = self._deps(tracked)
         try:
             # Some dependencies are optional (an oracle, a tick array that does not exist
@@ -275,9 +279,9 @@ class MarketState:
             if missing:
                 return
             self._reject(tracked.venue.kind, exc)
-            self._drop(pool, changed)
+            self._drop(pool, changed, had_native=was_native)
             return
-        if self._pools.get(pool) != state:
+        if was_native or self._pools.get(pool) != state:
             self._pools[pool] = state
             self.graph.add(pool, state.venue, state.mint_a, state.mint_b)
             changed.add(pool)
@@ -309,10 +313,11 @@ class MarketState:
         self._keep_native(pool, native, changed)
         return True
 
-    def _drop(self, pool: Pubkey, changed: set[Pubkey]) -> None:
+    def _drop(self, pool: Pubkey, changed: set[Pubkey], *, had_native: bool = False) -> None:
         """Forget a pool that no longer decodes: nothing trades on its stale bytes."""
         had_python = self._pools.pop(pool, None) is not None
-        if self._native.pop(pool, None) is not None or had_python:
+        had_native = self._native.pop(pool, None) is not None or had_native
+        if had_native or had_python:
             self.graph.remove(pool)
             changed.add(pool)
 
@@ -336,7 +341,8 @@ class MarketState:
     def pool(self, address: Pubkey) -> PoolState | None:
         """The pool's Python state (decoded now from its accounts if only native so far)."""
         state = self._pools.get(address)
-        if state is not None or address not in self._native:
+        native = self._native.get(address)
+        if state is not None or native is None or self._refused.get(address) is native:
             return state
         tracked = self._tracked[address]
         primary = self._accounts[address]
@@ -348,6 +354,7 @@ class MarketState:
             # and trade nothing on this pool's Python side.
             self._reject(tracked.venue.kind, exc)
             self.rejections[f"{tracked.venue.kind}: native parity"] += 1
+            self._refused[address] = native  # counted once per decode, not once per ask
             return None
         self._pools[address] = state
         return state

@@ -103,7 +103,9 @@ def decode_error(
 ) -> DecodeError:
     """The DecodeError a native decode failure stands for, naming the account it blames."""
     index, reason = exc.args
-    account = primary if index == 0 else order[index - 1]
+    # A dependency the list does not hold (the venue named fewer than it needs) is the
+    # pool's own fault: blame the primary.
+    account = order[index - 1] if 0 < index <= len(order) else primary
     return DecodeError(account, kind, str(reason))
 
 

@@ -332,6 +332,9 @@ class OrcaWhirlpoolVenue:
                 raise UnsupportedPool(address, f"mint {mint} has a transfer hook")
             if _EXT_NON_TRANSFERABLE in info.extensions:
                 raise UnsupportedPool(address, f"mint {mint} is non-transferable")
+            # Token-2022 caps a transfer fee at 100%; past it the fee math goes negative.
+            if max(info.older_fee.basis_points, info.newer_fee.basis_points) > _ONE_IN_BPS:
+                raise UnsupportedPool(address, f"mint {mint} transfer fee exceeds 100%")
             mints.append(info)
         arrays = []
         for start, key in array_keys(address, wp.tick_current_index, wp.tick_spacing):
