@@ -27,7 +27,6 @@ from solarb_runtime.domain.amounts import AmountError
 from solarb_runtime.venues.base import DecodeError, PoolState, Venue, VenueError
 from solarb_runtime.venues.native import (
     NativeAccount,
-    NativeAccounts,
     NativePool,
     decode_error,
     native_enabled,
@@ -133,7 +132,10 @@ class MarketState:
         self._pools: dict[Pubkey, PoolState] = {}
         self._native: dict[Pubkey, NativePool] = {}
         self._mint_a: dict[Pubkey, Pubkey] = {}  # of native pools (mints never change)
-        self._tuples = NativeAccounts()
+        # Each stored account as the native core takes it, built once per update.
+        self._native_tuples: dict[Pubkey, NativeAccount] = {}
+        self._key_bytes: dict[Pubkey, bytes] = {}
+        self._owner_bytes: dict[Pubkey, bytes] = {}
         # Native pools whose Python decode failed (a parity bug, counted once each).
         self._refused: dict[Pubkey, NativePool] = {}
         self.graph = TokenGraph()
@@ -172,31 +174,34 @@ class MarketState:
         touched: dict[Pubkey, None] = {}
         rest: list[RawAccount] = []
         stored: list[RawAccount] = []
+        moved: list[Pubkey] = []  # primaries whose bytes changed
+        store = self._store
         for account in accounts:
             key = account.pubkey
             if key in tracked:
                 stored.append(account)
-                if self._store(key, account):
+                if store(key, account):
                     self._refresh_deps(key, account)
                     touched[key] = None
+                    moved.append(key)
             else:
                 rest.append(account)
         dependents_of = self._dependents
         for account in rest:
-            dependents = dependents_of.get(account.pubkey)
+            key = account.pubkey
+            dependents = dependents_of.get(key)
             if not dependents:
                 self.rejections["untracked"] += 1
                 continue
             stored.append(account)
-            if self._store(account.pubkey, account):
+            if store(key, account):
                 for pool in dependents:
                     touched.setdefault(pool, None)
         self._note_ages(stored, ts_ns)
         # A primary may also be another pool's dependency (and its own stays in `touched`).
-        for account in accounts:
-            if account.pubkey in tracked and account.pubkey in touched:
-                for pool in dependents_of.get(account.pubkey, ()):
-                    touched.setdefault(pool, None)
+        for pool in moved:
+            for other in dependents_of.get(pool, ()):
+                touched.setdefault(other, None)
         changed: set[Pubkey] = set()
         for pool in touched:
             self._decode(pool, changed)
@@ -218,9 +223,17 @@ class MarketState:
             self.slot = max(self.slot, newest)
 
     def _store(self, key: Pubkey, account: RawAccount) -> bool:
-        """Keep `account`; False when its bytes and owner did not change."""
+        """Keep `account` (and its native tuple); False when its bytes and owner did not
+        change."""
         previous = self._accounts.get(key)
         self._accounts[key] = account
+        owner = self._owner_bytes.get(account.owner)
+        if owner is None:
+            owner = self._owner_bytes[account.owner] = bytes(account.owner)
+        key_bytes = self._key_bytes.get(key)
+        if key_bytes is None:
+            key_bytes = self._key_bytes[key] = bytes(key)
+        self._native_tuples[key] = (key_bytes, owner, account.data, account.slot)
         # Same bytes at a newer slot: the age moved, the state did not.
         return previous is None or previous.data != account.data or previous.owner != account.owner
 
@@ -262,7 +275,7 @@ class MarketState:
         # pool then counts as changed whatever the Python decode says.
         was_native = False
         if tracked.native:
-            if self._decode_native(pool, tracked, primary, changed):
+            if self._decode_native(pool, tracked, changed):
                 return
             was_native = self._native.pop(pool, None) is not None
             self._pools.pop(pool, None)
@@ -286,23 +299,14 @@ class MarketState:
             self.graph.add(pool, state.venue, state.mint_a, state.mint_b)
             changed.add(pool)
 
-    def _decode_native(
-        self, pool: Pubkey, tracked: _Tracked, primary: RawAccount, changed: set[Pubkey]
-    ) -> bool:
+    def _decode_native(self, pool: Pubkey, tracked: _Tracked, changed: set[Pubkey]) -> bool:
         """Decode `pool` natively; False where the native core declines it."""
-        accounts, tuples = self._accounts, self._tuples
-        deps: list[NativeAccount | None] = []
-        missing = False
-        for key in tracked.deps:
-            raw = accounts.get(key)
-            if raw is None:
-                missing = True
-                deps.append(None)
-            else:
-                deps.append(tuples(raw))
+        tuples = self._native_tuples
+        deps = [tuples.get(key) for key in tracked.deps]
+        missing = None in deps
         kind = tracked.venue.kind
         try:
-            native = solarb_native.decode(kind, tuples(primary), deps)
+            native = solarb_native.decode(kind, tuples[pool], deps)
         except solarb_native.DecodeFailure as exc:
             if not missing:  # else a required dependency has not arrived yet: wait for it
                 self._reject(kind, decode_error(kind, exc, pool, tracked.deps))

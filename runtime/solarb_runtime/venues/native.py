@@ -44,38 +44,14 @@ def native_account(raw: RawAccount) -> NativeAccount:
     return (bytes(raw.pubkey), bytes(raw.owner), raw.data, raw.slot)
 
 
-class NativeAccounts:
-    """Each account's native tuple, built once per update of it.
-
-    A pool is re-decoded whenever any of its accounts changes, and most of them (tick and
-    bin arrays, mints) have not: their tuple is reused while the `RawAccount` is the same.
-    """
-
-    __slots__ = ("_last",)
-
-    def __init__(self) -> None:
-        self._last: dict[Pubkey, tuple[RawAccount, NativeAccount]] = {}
-
-    def __call__(self, raw: RawAccount) -> NativeAccount:
-        hit = self._last.get(raw.pubkey)
-        if hit is not None and hit[0] is raw:
-            return hit[1]
-        built = native_account(raw)
-        self._last[raw.pubkey] = (raw, built)
-        return built
-
-
 def native_deps(
-    deps: Mapping[Pubkey, RawAccount],
-    order: Sequence[Pubkey],
-    tuples: NativeAccounts | None = None,
+    deps: Mapping[Pubkey, RawAccount], order: Sequence[Pubkey]
 ) -> list[NativeAccount | None]:
     """`deps` in the venue's dependency order; None where one has not arrived."""
-    build = native_account if tuples is None else tuples
     out: list[NativeAccount | None] = []
     for key in order:
         raw = deps.get(key)
-        out.append(None if raw is None else build(raw))
+        out.append(None if raw is None else native_account(raw))
     return out
 
 
@@ -84,16 +60,14 @@ def native_pool(
     primary: RawAccount,
     deps: Mapping[Pubkey, RawAccount],
     order: Sequence[Pubkey],
-    tuples: NativeAccounts | None = None,
 ) -> NativePool | None:
     """The native pool for these accounts; None where the native core declines it.
 
     Raises DecodeError naming the account the native decoder rejected, as the Python
-    reference does for the same bytes. `tuples` reuses accounts' tuples across decodes.
+    reference does for the same bytes.
     """
-    build = native_account if tuples is None else tuples
     try:
-        return solarb_native.decode(kind, build(primary), native_deps(deps, order, tuples))
+        return solarb_native.decode(kind, native_account(primary), native_deps(deps, order))
     except solarb_native.DecodeFailure as exc:
         raise decode_error(kind, exc, primary.pubkey, order) from None
 
