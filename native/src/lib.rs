@@ -219,6 +219,29 @@ fn route_out(route: Vec<(PyRef<'_, PyPool>, bool)>, amount_in: &Bound<'_, PyAny>
     route::route_out(&legs(&route), amount)
 }
 
+/// `CostModel` from its Python parts: fixed atoms, flash fee bps and tip share fractions.
+fn costs_of(fixed: i128, flash_fee_bps: (u128, u128), tip_share: (u128, u128)) -> sizer::Costs {
+    sizer::Costs {
+        fixed,
+        flash_num: flash_fee_bps.0,
+        flash_den: flash_fee_bps.1,
+        tip_num: tip_share.0,
+        tip_den: tip_share.1,
+    }
+}
+
+/// (size, ev, costs, swaps): a `SizedRoute` without its min-outs, as Python sees it.
+type SizedTuple = (u64, i128, i128, Vec<SwapTuple>);
+
+fn sized_tuple(sized: &sizer::Sized) -> SizedTuple {
+    let swaps = sized
+        .swaps
+        .iter()
+        .map(|s| (s.amount_in, s.amount_out, s.fee, s.steps))
+        .collect();
+    (sized.size, sized.ev, sized.costs, swaps)
+}
+
 /// The best size for the route: (size, ev, costs, [(amount_in, amount_out, fee, steps)]).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
@@ -229,21 +252,10 @@ fn size_route(
     fixed: i128,
     flash_fee_bps: (u128, u128),
     tip_share: (u128, u128),
-) -> Option<(u64, i128, i128, Vec<SwapTuple>)> {
-    let costs = sizer::Costs {
-        fixed,
-        flash_num: flash_fee_bps.0,
-        flash_den: flash_fee_bps.1,
-        tip_num: tip_share.0,
-        tip_den: tip_share.1,
-    };
+) -> Option<SizedTuple> {
+    let costs = costs_of(fixed, flash_fee_bps, tip_share);
     let sized = sizer::size_route(&legs(&route), &costs, min_size, max_size)?;
-    let swaps = sized
-        .swaps
-        .iter()
-        .map(|s| (s.amount_in, s.amount_out, s.fee, s.steps))
-        .collect();
-    Some((sized.size, sized.ev, sized.costs, swaps))
+    Some(sized_tuple(&sized))
 }
 
 /// The cycle search's rates and sums (`strategy/cycles.py` keeps the enumeration).
@@ -337,6 +349,49 @@ impl PyCycleBook {
             )));
         }
         Ok(self.book.touched(&pools))
+    }
+
+    /// `CycleSearch._requote` for each of `cycles`, in order: -1 if a pool has no native
+    /// state (the caller re-quotes it), 0 if its exact output at `min_size` does not
+    /// exceed it, 1 if its best size has no positive EV, else 2 and the sized route.
+    #[allow(clippy::too_many_arguments)]
+    fn size(
+        &self,
+        cycles: Vec<usize>,
+        min_size: u64,
+        max_size: u64,
+        fixed: i128,
+        flash_fee_bps: (u128, u128),
+        tip_share: (u128, u128),
+    ) -> PyResult<Vec<(i8, Option<SizedTuple>)>> {
+        let costs = costs_of(fixed, flash_fee_bps, tip_share);
+        let mut out = Vec::with_capacity(cycles.len());
+        for c in cycles {
+            let cycle = self.book.cycles.get(c).ok_or_else(|| {
+                pyo3::exceptions::PyIndexError::new_err(format!("cycle {c} out of range"))
+            })?;
+            let mut legs: Vec<(&pool::Pool, bool)> = Vec::with_capacity(cycle.len());
+            for &e in cycle {
+                let edge = self.book.edges[e];
+                match &self.pools[edge.pool] {
+                    Some(p) => legs.push((&p.get().inner, edge.a_to_b)),
+                    None => break,
+                }
+            }
+            if legs.len() < cycle.len() {
+                out.push((-1, None));
+                continue;
+            }
+            if route::route_out(&legs, min_size).is_none_or(|o| o <= min_size) {
+                out.push((0, None));
+                continue;
+            }
+            match sizer::size_route(&legs, &costs, min_size, max_size) {
+                Some(sized) if sized.ev > 0 => out.push((2, Some(sized_tuple(&sized)))),
+                _ => out.push((1, None)),
+            }
+        }
+        Ok(out)
     }
 
     /// Each of `cycles` screened at `amount` in: 1 if its exact output exceeds it, 0 if

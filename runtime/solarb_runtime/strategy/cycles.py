@@ -36,9 +36,11 @@ from solarb_runtime.strategy.route import (
     leg_out,
     route_out,
 )
-from solarb_runtime.strategy.sizer import Sizer
+from solarb_runtime.strategy.sizer import NativeSized, Sizer
 
 _NO_RATE = -math.inf
+# `CycleBook.size` verdicts.
+_NOT_NATIVE, _REJECTED = -1, 0
 
 
 @dataclass(slots=True)
@@ -238,15 +240,49 @@ class CycleSearch:
 
     def _evaluate(self, hot: list[int], summed: int, now_ns: int) -> list[Opportunity]:
         """Re-quote the cycles whose probe rates multiply to more than one, and size them."""
-        self.stats.cycles_summed += summed
+        stats = self.stats
+        stats.cycles_summed += summed
         cycles = self._cycles
         found: list[Opportunity] = []
         legs: dict[tuple[int, ...], int | None] = {}
-        for cid in hot:
-            opp = self._requote(cycles[cid], now_ns, legs)
-            if opp is not None:
-                found.append(opp)
+        for cid, (verdict, sized) in zip(hot, self._size_natively(hot), strict=True):
+            if verdict == _NOT_NATIVE:
+                opp = self._requote(cycles[cid], now_ns, legs)
+                if opp is not None:
+                    found.append(opp)
+                continue
+            stats.requoted += 1
+            if verdict == _REJECTED:
+                stats.requote_rejected += 1
+                continue
+            if sized is None:
+                stats.unprofitable += 1
+                continue
+            stats.found += 1
+            hops = tuple(self._edges[e] for e in cycles[cid])
+            route = self.sizers[hops[0].mint_in].from_native(hops, sized)
+            found.append(
+                opportunity_from("cycle", hops, route, slot=self.market.slot, now_ns=now_ns)
+            )
         return found
+
+    def _size_natively(self, hot: list[int]) -> list[tuple[int, NativeSized | None]]:
+        """`CycleBook.size` per anchor's sizer: the native `_requote` of every cycle whose
+        pools are all native (the rest come back as not native)."""
+        out: list[tuple[int, NativeSized | None]] = [(_NOT_NATIVE, None)] * len(hot)
+        by_anchor: dict[Pubkey, list[int]] = {}
+        for i, cid in enumerate(hot):
+            by_anchor.setdefault(self._edges[self._cycles[cid][0]].mint_in, []).append(i)
+        for anchor, positions in by_anchor.items():
+            sizer = self.sizers[anchor]
+            if not sizer.native:
+                continue
+            got = self._book.size(
+                [hot[i] for i in positions], sizer.min_size, sizer.max_size, *sizer.native_costs()
+            )
+            for i, result in zip(positions, got, strict=True):
+                out[i] = result
+        return out
 
     def _requote(
         self, cycle: tuple[int, ...], now_ns: int, legs: dict[tuple[int, ...], int | None]

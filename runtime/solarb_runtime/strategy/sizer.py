@@ -12,12 +12,14 @@ exact; the result is the best one seen.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import solarb_native
 
 from solarb_runtime.domain.amounts import U64_MAX
+from solarb_runtime.domain.opportunity import Hop
 from solarb_runtime.strategy.model import ModelTop, optimum
 from solarb_runtime.strategy.optimum import maximise, polish
 from solarb_runtime.strategy.route import (
@@ -30,8 +32,11 @@ from solarb_runtime.strategy.route import (
     route_quotes,
 )
 from solarb_runtime.venues.base import Quote, VenueError
+from solarb_runtime.venues.native import NativeSwap
 
 BPS = 10_000
+# (size, ev, costs, swaps) from `solarb_native.size_route` / `CycleBook.size`.
+NativeSized = tuple[int, int, int, list[NativeSwap]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,21 +190,20 @@ class Sizer:
             min_outs=tuple(min_out(q.amount_out, self.slippage_bps) for q in quotes),
         )
 
-    def _size_native(self, route: NativeRoute, hi: int) -> SizedRoute | None:
+    def native_costs(self) -> tuple[int, tuple[int, int], tuple[int, int]]:
+        """The cost model as the native sizer takes it: fixed, flash fee bps, tip share."""
         costs = self.costs
         flash, tip = costs.flash_fee_bps, costs.tip_share
-        found = solarb_native.size_route(
-            route.legs,
-            self.min_size,
-            hi,
-            costs.fixed,
-            (flash.numerator, flash.denominator),
-            (tip.numerator, tip.denominator),
-        )
-        if found is None:
-            return None
+        return costs.fixed, (flash.numerator, flash.denominator), (tip.numerator, tip.denominator)
+
+    def _size_native(self, route: NativeRoute, hi: int) -> SizedRoute | None:
+        found = solarb_native.size_route(route.legs, self.min_size, hi, *self.native_costs())
+        return None if found is None else self.from_native(route.hops, found)
+
+    def from_native(self, hops: Sequence[Hop], found: NativeSized) -> SizedRoute:
+        """A native sizer's result as the `SizedRoute` this sizer would return."""
         size, ev, total, swaps = found
-        quotes = tuple(native_quote(hop, swap) for hop, swap in zip(route.hops, swaps, strict=True))
+        quotes = tuple(native_quote(hop, swap) for hop, swap in zip(hops, swaps, strict=True))
         return SizedRoute(
             size=size,
             quotes=quotes,
