@@ -72,9 +72,15 @@ def rejection_class(reason: str) -> str:
 
 
 class Finder(Protocol):
-    """Finding and sizing: exactly re-quoted opportunities through the changed pools."""
+    """Finding and sizing: exactly re-quoted opportunities through the changed pools.
 
-    def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> list[Opportunity]: ...
+    `find` may return a lazy iterable: the engine decides each opportunity as it comes, so
+    the first one of a batch does not wait for the others to be sized. The market does
+    not change while it iterates."""
+
+    def find(
+        self, market: MarketState, changed: set[Pubkey], now_ns: int
+    ) -> Iterable[Opportunity]: ...
 
 
 class Gate(Protocol):
@@ -300,21 +306,25 @@ class Engine:
 
     def _evaluate(self, changed: set[Pubkey], now: int, started: int) -> None:
         stats = self.stats
-        t0 = self._clock_ns()
-        found = self.finder.find(self.market, changed, now)
-        t1 = self._clock_ns()
-        stats.stages.find += t1 - t0
-        # Decide and send every opportunity of the batch first, then journal them: a later
-        # decision must not wait for an earlier one's records (the journal order per
-        # opportunity is unchanged).
+        clock = self._clock_ns
+        # Decide and send every opportunity as it is found, then journal them all: a
+        # later decision must not wait for an earlier one's records, nor for the sizing
+        # of the opportunities after it (the journal order per opportunity is unchanged).
         done: list[tuple[Opportunity, Decision, ExecutionReport | None, tuple[int, ...]]] = []
-        for opp in found:
+        found = iter(self.finder.find(self.market, changed, now))
+        while True:
+            t0 = clock()
+            opp = next(found, None)
+            t1 = clock()
+            stats.stages.find += t1 - t0
+            if opp is None:
+                break
             stats.opportunities += 1
-            g0 = self._clock_ns()
+            g0 = t1
             decision = self.gate.decide(opp, self.market, now, self.mode)
             if self.killed and decision.sent:
                 decision = Decision(opp.id, "skip", self.mode, "killed", "kill switch", now)
-            g1 = self._clock_ns()
+            g1 = clock()
             stats.stages.guard += g1 - g0
             stats.latency_ns.append(g1 - started)
             self.gate.observe_latency(g1 - started, now)
@@ -328,7 +338,7 @@ class Engine:
                 report = self.executor.submit(opp, decision)
             else:
                 stats.skipped[decision.reason or "unknown"] += 1
-            g2 = self._clock_ns()
+            g2 = clock()
             stats.stages.execute += g2 - g1
             done.append((opp, decision, report, (started, t0, t1, g0, g1, g2)))
         for opp, decision, report, stamps in done:

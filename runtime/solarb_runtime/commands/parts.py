@@ -9,7 +9,9 @@ market's current SOL price.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
+from itertools import chain
 from pathlib import Path
 
 from solders.pubkey import Pubkey
@@ -106,19 +108,18 @@ class Finders:
         self.sizer.costs = self._costs(price)
         self._priced_at = now_ns
 
-    def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> list[Opportunity]:
+    def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> Iterator[Opportunity]:
+        """Edges, then cycles, each opportunity as soon as it is sized (once per id)."""
         self._reprice(market, now_ns)
         ordered = sorted(changed, key=bytes)  # a stable order: replays decide identically
-        found = self.edges.on_update(ordered, now_ns)
+        found: Iterable[Opportunity] = self.edges.stream(ordered, now_ns)
         if self.cycles is not None:
-            found.extend(self.cycles.on_update(ordered, now_ns))
+            found = chain(found, self.cycles.stream(ordered, now_ns))
         seen: set[str] = set()
-        out: list[Opportunity] = []
         for opp in found:
             if opp.id not in seen:
                 seen.add(opp.id)
-                out.append(opp)
-        return out
+                yield opp
 
 
 def default_parts(cfg: StrategyConfig, market: MarketState, journal_dir: Path) -> StrategyParts:

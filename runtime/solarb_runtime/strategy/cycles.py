@@ -18,7 +18,7 @@ common (same edges from the anchor, same amounts: the same exact outputs).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import solarb_native
@@ -210,6 +210,11 @@ class CycleSearch:
 
     def on_update(self, changed: Iterable[Pubkey], now_ns: int) -> list[Opportunity]:
         """Re-evaluate only the cycles through pools that changed."""
+        return list(self.stream(changed, now_ns))
+
+    def stream(self, changed: Iterable[Pubkey], now_ns: int) -> Iterator[Opportunity]:
+        """`on_update`, each opportunity as soon as it is built (rates are refreshed and
+        cycles re-summed before the first)."""
         changed = list(changed)
         if self.market.graph.version != self._known_version:
             self.rebuild()  # New or removed pools: the cycle set itself changed.
@@ -236,20 +241,19 @@ class CycleSearch:
         elif refresh:
             self._refresh_all()
         hot, summed = self._book.hot(None)
-        return self._evaluate(hot, summed, now_ns)
+        return list(self._evaluate(hot, summed, now_ns))
 
-    def _evaluate(self, hot: list[int], summed: int, now_ns: int) -> list[Opportunity]:
+    def _evaluate(self, hot: list[int], summed: int, now_ns: int) -> Iterator[Opportunity]:
         """Re-quote the cycles whose probe rates multiply to more than one, and size them."""
         stats = self.stats
         stats.cycles_summed += summed
         cycles = self._cycles
-        found: list[Opportunity] = []
         legs: dict[tuple[int, ...], int | None] = {}
         for cid, (verdict, sized) in zip(hot, self._size_natively(hot), strict=True):
             if verdict == _NOT_NATIVE:
                 opp = self._requote(cycles[cid], now_ns, legs)
                 if opp is not None:
-                    found.append(opp)
+                    yield opp
                 continue
             stats.requoted += 1
             if verdict == _REJECTED:
@@ -261,10 +265,7 @@ class CycleSearch:
             stats.found += 1
             hops = tuple(self._edges[e] for e in cycles[cid])
             route = self.sizers[hops[0].mint_in].from_native(hops, sized)
-            found.append(
-                opportunity_from("cycle", hops, route, slot=self.market.slot, now_ns=now_ns)
-            )
-        return found
+            yield opportunity_from("cycle", hops, route, slot=self.market.slot, now_ns=now_ns)
 
     def _size_natively(self, hot: list[int]) -> list[tuple[int, NativeSized | None]]:
         """`CycleBook.size` per anchor's sizer: the native `_requote` of every cycle whose

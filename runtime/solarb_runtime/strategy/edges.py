@@ -15,7 +15,7 @@ smallest size) is quoted once per pool, not once per route through it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import solarb_native
@@ -146,6 +146,10 @@ class EdgeJoiner:
 
     def on_update(self, changed: Iterable[Pubkey], now_ns: int) -> list[Opportunity]:
         """Edges touching the pools that changed, sized; only those with EV > 0 after costs."""
+        return list(self.stream(changed, now_ns))
+
+    def stream(self, changed: Iterable[Pubkey], now_ns: int) -> Iterator[Opportunity]:
+        """`on_update`, each opportunity as soon as it is sized."""
         # A dict keeps the first-seen order (replays decide identically) and drops repeats
         # (one object per route: keyed by identity, no hashing of hops).
         changed = list(changed)
@@ -155,7 +159,7 @@ class EdgeJoiner:
         for pool in changed:
             for route in self.routes_through(pool):
                 routes.setdefault(id(route), route)
-        return self.evaluate(list(routes.values()), now_ns)
+        return self._evaluate(list(routes.values()), now_ns)
 
     def scan(self, now_ns: int) -> list[Opportunity]:
         """Every edge on every pair."""
@@ -182,7 +186,9 @@ class EdgeJoiner:
         return verdicts
 
     def evaluate(self, routes: Sequence[tuple[Hop, Hop]], now_ns: int) -> list[Opportunity]:
-        found: list[Opportunity] = []
+        return list(self._evaluate(routes, now_ns))
+
+    def _evaluate(self, routes: Sequence[tuple[Hop, Hop]], now_ns: int) -> Iterator[Opportunity]:
         stats = self.stats
         # Exact output of each first leg at the smallest size: shared by every route that
         # starts with that leg (states are fixed during one evaluation).
@@ -208,10 +214,7 @@ class EdgeJoiner:
                 stats.unprofitable += 1
                 continue
             stats.found += 1
-            found.append(
-                opportunity_from("edge", hops, sized, slot=self.market.slot, now_ns=now_ns)
-            )
-        return found
+            yield opportunity_from("edge", hops, sized, slot=self.market.slot, now_ns=now_ns)
 
     @staticmethod
     def _passes(
