@@ -5,6 +5,7 @@
 //! pin it to them. A pool the native decoder does not model is declined (None), and the
 //! Python reference quotes it.
 
+pub mod bytes;
 pub mod cpmm;
 pub mod cycles;
 pub mod dlmm;
@@ -12,6 +13,7 @@ pub mod phoenix;
 pub mod pool;
 pub mod route;
 pub mod sizer;
+pub mod token;
 pub mod types;
 pub mod whirlpool;
 

@@ -90,6 +90,16 @@ pub struct Piece {
 }
 
 impl Piece {
+    /// The one piece of a leg that takes nothing (the program refuses every swap).
+    pub const NO_LIQUIDITY: Piece = Piece {
+        x0: 0.0,
+        x1: 0.0,
+        out0: 0.0,
+        a: 0.0,
+        b: 1.0,
+        c: 0.0,
+    };
+
     /// `curve.hyperbola`: a constant-product piece, the fee taken from the input.
     pub fn hyperbola(
         x0: f64,

@@ -1,0 +1,1 @@
+//! Little-endian reads from account bytes that return None past the end (no panics).
