@@ -41,17 +41,20 @@ def _engine(args: argparse.Namespace) -> int:
         if args.skip_pair or not args.tracing
         else be.bench_pair(slots=args.slots, tracer=in_memory_tracer())
     )
-    graph = (
-        None
-        if args.skip_graph
-        else be.bench_graph(
+
+    def graph_run(native: bool = True) -> be.GraphResult | None:
+        if args.skip_graph:
+            return None
+        return be.bench_graph(
             n_tokens=args.tokens,
             n_pools=args.pools,
             slots=args.graph_slots,
             max_updates=args.graph_updates,
-            profile=profile,
+            profile=profile if native else None,
+            native=native,
         )
-    )
+
+    graph = graph_run()
     rss = be.rss_mb()
     # The Python reference venues on the same runs: what the native core buys.
     reference = (
@@ -59,15 +62,7 @@ def _engine(args: argparse.Namespace) -> int:
         if not args.reference
         else (
             None if args.skip_pair else be.bench_pair(slots=args.slots, native=False),
-            None
-            if args.skip_graph
-            else be.bench_graph(
-                n_tokens=args.tokens,
-                n_pools=args.pools,
-                slots=args.graph_slots,
-                max_updates=args.graph_updates,
-                native=False,
-            ),
+            graph_run(native=False),
         )
     )
     if profile is not None:

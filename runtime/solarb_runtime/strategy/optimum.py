@@ -25,8 +25,10 @@ gives up and returns None, "cannot size": the native port stops at the same poin
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Hashable
+from typing import ParamSpec, TypeVar
 
 from solarb_runtime.strategy.curve import Hyperbola, fit
 
@@ -34,6 +36,24 @@ _GOLDEN = 0.381966  # 1 − 1/φ
 _SETTLE_STEPS = 12
 
 Objective = Callable[[int], int | None]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _giving_up(search: Callable[P, R | None]) -> Callable[P, R | None]:
+    """`search` returning None where it breaks down (it raises `_Unsizable` inside, so a
+    failure deep in a search ends the whole search, as the native port's `?` does)."""
+
+    @functools.wraps(search)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return search(*args, **kwargs)
+        except _Unsizable:
+            return None
+
+    return run
 
 
 class _Unsizable(Exception):
@@ -101,7 +121,7 @@ class _Search:
         return False
 
 
-def maximise(
+def _maximise(
     f: Objective,
     lo: int,
     hi: int,
@@ -128,39 +148,6 @@ def maximise(
     pathological curve returns the best point found so far). None too where the search
     breaks down (see the module's docstring).
     """
-    try:
-        return _maximise(
-            f,
-            lo,
-            hi,
-            level=level,
-            cost_rate=cost_rate,
-            start=start,
-            segment=segment,
-            window=window,
-            teeth=teeth,
-            noise=noise,
-            budget=budget,
-        )
-    except _Unsizable:
-        return None
-
-
-def _maximise(
-    f: Objective,
-    lo: int,
-    hi: int,
-    *,
-    level: Callable[[int], int | None] | None = None,
-    cost_rate: float | None = None,
-    start: Callable[[int], int | None] | None = None,
-    segment: Callable[[int], Hashable] | None = None,
-    window: int = 2,
-    teeth: int = 3,
-    noise: int = 2,
-    budget: int = 400,
-) -> tuple[int, int] | None:
-    """`maximise`, raising `_Unsizable` where the search breaks down."""
     if lo > hi:
         return None
     s = _Search(f, lo, hi)
@@ -201,7 +188,7 @@ def _maximise(
     return s.best_x, s.best_v
 
 
-def polish(
+def _polish(
     f: Objective,
     lo: int,
     hi: int,
@@ -231,43 +218,6 @@ def polish(
     exact quotes cannot fill falls back to `maximise` on the whole range too. None where
     the search breaks down (see the module's docstring), inside `maximise` included.
     """
-    try:
-        return _polish(
-            f,
-            lo,
-            hi,
-            guess,
-            level=level,
-            start=start,
-            cost_rate=cost_rate,
-            ceiling=ceiling,
-            tolerance=tolerance,
-            misled=misled,
-            flat=flat,
-            wide=wide,
-            worth=worth,
-        )
-    except _Unsizable:
-        return None
-
-
-def _polish(
-    f: Objective,
-    lo: int,
-    hi: int,
-    guess: float,
-    *,
-    level: Callable[[int], int | None],
-    start: Callable[[int], int | None] | None,
-    cost_rate: float,
-    ceiling: float,
-    tolerance: int,
-    misled: float,
-    flat: float,
-    wide: int,
-    worth: float,
-) -> tuple[int, int] | None:
-    """`polish`, raising `_Unsizable` where the search breaks down."""
     if lo > hi:
         return None
     x0 = min(hi, max(lo, _round(guess)))
@@ -693,3 +643,7 @@ def _boundary(
         else:
             bad = mid
     return good
+
+
+maximise = _giving_up(_maximise)
+polish = _giving_up(_polish)
