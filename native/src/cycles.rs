@@ -4,7 +4,6 @@
 //! set of pools changes); the book holds its result as indices.
 
 use crate::pool::Pool;
-use crate::route::route_out;
 use crate::types::Leg;
 
 /// A directed swap: pool index, direction, and the probe size it is rated at (None: no
@@ -98,20 +97,4 @@ impl Book {
         out.dedup();
         out
     }
-}
-
-/// A cycle's exact output for `amount` in, leg after leg (None: a leg refuses, or a pool
-/// has no native state: `state_of` returns None).
-pub fn cycle_out<'a>(
-    book: &Book,
-    cycle: usize,
-    amount: u64,
-    state_of: impl Fn(usize) -> Option<&'a Pool>,
-) -> Option<u64> {
-    let mut legs: Vec<(&Pool, bool)> = Vec::with_capacity(book.cycles[cycle].len());
-    for &e in &book.cycles[cycle] {
-        let edge = book.edges[e];
-        legs.push((state_of(edge.pool)?, edge.a_to_b));
-    }
-    route_out(&legs, amount)
 }

@@ -295,11 +295,7 @@ impl PyCycleBook {
     /// Give pools their new native states (None: not native now) and re-rate their edges.
     fn set_pools(&mut self, changed: Vec<(usize, Option<Py<PyPool>>)>) -> PyResult<()> {
         for (index, pool) in changed {
-            if index >= self.pools.len() {
-                return Err(pyo3::exceptions::PyIndexError::new_err(format!(
-                    "pool {index} out of range"
-                )));
-            }
+            self.check_pools(&[index])?;
             self.book
                 .refresh(index, pool.as_ref().map(|p| &p.get().inner));
             self.pools[index] = pool;
@@ -309,9 +305,11 @@ impl PyCycleBook {
 
     /// The rate of an edge the Python side quoted (a pool the native core declined).
     fn set_rate(&mut self, edge: usize, rate: f64) -> PyResult<()> {
-        let slot = self.book.rates.get_mut(edge).ok_or_else(|| {
-            pyo3::exceptions::PyIndexError::new_err(format!("edge {edge} out of range"))
-        })?;
+        let slot = self
+            .book
+            .rates
+            .get_mut(edge)
+            .ok_or_else(|| out_of_range("edge", edge))?;
         *slot = rate;
         Ok(())
     }
@@ -322,35 +320,16 @@ impl PyCycleBook {
         let ids: Vec<usize> = match pools {
             None => (0..self.book.cycles.len()).collect(),
             Some(pools) => {
-                if let Some(bad) = pools.iter().find(|&&p| p >= self.pools.len()) {
-                    return Err(pyo3::exceptions::PyIndexError::new_err(format!(
-                        "pool {bad} out of range"
-                    )));
-                }
+                self.check_pools(&pools)?;
                 self.book.touched(&pools)
             }
         };
         let summed = ids.len();
-        Ok((
-            ids.into_iter()
-                .filter(|&c| self.book.sum(c) > 0.0)
-                .collect(),
-            summed,
-        ))
-    }
-
-    fn rates(&self) -> Vec<f64> {
-        self.book.rates.clone()
-    }
-
-    /// The cycles through `pools` (each once, ascending).
-    fn touched(&self, pools: Vec<usize>) -> PyResult<Vec<usize>> {
-        if let Some(bad) = pools.iter().find(|&&p| p >= self.pools.len()) {
-            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
-                "pool {bad} out of range"
-            )));
-        }
-        Ok(self.book.touched(&pools))
+        let hot = ids
+            .into_iter()
+            .filter(|&c| self.book.sum(c) > 0.0)
+            .collect();
+        Ok((hot, summed))
     }
 
     /// `CycleSearch._requote` for each of `cycles`, in order: -1 if a pool has no native
@@ -369,21 +348,10 @@ impl PyCycleBook {
         let costs = costs_of(fixed, flash_fee_bps, tip_share);
         let mut out = Vec::with_capacity(cycles.len());
         for c in cycles {
-            let cycle = self.book.cycles.get(c).ok_or_else(|| {
-                pyo3::exceptions::PyIndexError::new_err(format!("cycle {c} out of range"))
-            })?;
-            let mut legs: Vec<(&pool::Pool, bool)> = Vec::with_capacity(cycle.len());
-            for &e in cycle {
-                let edge = self.book.edges[e];
-                match &self.pools[edge.pool] {
-                    Some(p) => legs.push((&p.get().inner, edge.a_to_b)),
-                    None => break,
-                }
-            }
-            if legs.len() < cycle.len() {
+            let Some(legs) = self.legs(c)? else {
                 out.push((-1, None));
                 continue;
-            }
+            };
             if route::route_out(&legs, min_size).is_none_or(|o| o <= min_size) {
                 out.push((0, None));
                 continue;
@@ -401,23 +369,44 @@ impl PyCycleBook {
     fn screen(&self, cycles: Vec<usize>, amount: u64) -> PyResult<Vec<i8>> {
         let mut out = Vec::with_capacity(cycles.len());
         for c in cycles {
-            let cycle = self.book.cycles.get(c).ok_or_else(|| {
-                pyo3::exceptions::PyIndexError::new_err(format!("cycle {c} out of range"))
-            })?;
-            if cycle
-                .iter()
-                .any(|&e| self.pools[self.book.edges[e].pool].is_none())
-            {
-                out.push(-1);
-                continue;
-            }
-            let got = cycles::cycle_out(&self.book, c, amount, |p| {
-                self.pools[p].as_ref().map(|x| &x.get().inner)
+            out.push(match self.legs(c)? {
+                None => -1,
+                Some(legs) => i8::from(route::route_out(&legs, amount).is_some_and(|o| o > amount)),
             });
-            out.push(i8::from(got.is_some_and(|o| o > amount)));
         }
         Ok(out)
     }
+}
+
+impl PyCycleBook {
+    fn check_pools(&self, pools: &[usize]) -> PyResult<()> {
+        match pools.iter().find(|&&p| p >= self.pools.len()) {
+            Some(&bad) => Err(out_of_range("pool", bad)),
+            None => Ok(()),
+        }
+    }
+
+    /// The cycle's legs on the pools' native states; None if one has none.
+    fn legs(&self, cycle: usize) -> PyResult<Option<Vec<(&pool::Pool, bool)>>> {
+        let edges = self
+            .book
+            .cycles
+            .get(cycle)
+            .ok_or_else(|| out_of_range("cycle", cycle))?;
+        let mut legs = Vec::with_capacity(edges.len());
+        for &e in edges {
+            let edge = self.book.edges[e];
+            match &self.pools[edge.pool] {
+                Some(p) => legs.push((&p.get().inner, edge.a_to_b)),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(legs))
+    }
+}
+
+fn out_of_range(what: &str, index: usize) -> PyErr {
+    pyo3::exceptions::PyIndexError::new_err(format!("{what} {index} out of range"))
 }
 
 #[pymodule]
