@@ -58,8 +58,11 @@ setup_native() {
   say "building the native core (native/, cargo + maturin)"
   local out="$cache/native-wheel"
   rm -rf "$out"
-  CARGO_TARGET_DIR="$cache/native-target" "$venv/bin/maturin" build --release --locked -q \
-    -m "$dir/Cargo.toml" -o "$out" >/dev/null
+  if ! CARGO_TARGET_DIR="$cache/native-target" "$venv/bin/maturin" build --release --locked -q \
+    -m "$dir/Cargo.toml" -o "$out" >"$cache/native-build.log" 2>&1; then
+    cat "$cache/native-build.log" >&2
+    return 1
+  fi
   UV_CACHE_DIR="$cache/uv" "$venv/bin/uv" pip install -q --python "$venv/bin/python" --no-deps \
     --reinstall "$out"/solarb_native-*.whl
   echo "$want" > "$stamp"
