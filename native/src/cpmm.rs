@@ -8,13 +8,15 @@
 mod curve;
 mod layout;
 mod math;
-mod token;
 
 use crate::pool::{Body, Header, Pool};
+use crate::token::{
+    self, Schedule, TokenError, EXT_NON_TRANSFERABLE, EXT_PAUSABLE, EXT_TRANSFER_HOOK, ONE_IN_BPS,
+    SPL_TOKEN, TOKEN_2022,
+};
 use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
 use layout::{ConfigRec, CreatorFeeOn, PoolRec};
 use math::{Path, FEE_RATE_DENOMINATOR};
-use token::{Schedule, ONE_IN_BPS, SPL_TOKEN, TOKEN_2022};
 
 pub const KIND: &str = "raydium-cpmm";
 
@@ -63,6 +65,45 @@ const VAULT_1: usize = 3;
 const MINT_0: usize = 4;
 const MINT_1: usize = 5;
 
+/// Extensions that make a transfer fail or need accounts the swap does not pass, in the
+/// order the reference tests them (its first hit names the refusal).
+const REFUSED: [(u16, &str); 3] = [
+    (EXT_TRANSFER_HOOK, "a mint has the transfer hook extension"),
+    (
+        EXT_NON_TRANSFERABLE,
+        "a mint has the non-transferable extension",
+    ),
+    (EXT_PAUSABLE, "a mint has the pausable extension"),
+];
+
+/// `decode_token_account`'s failures, as this venue words them.
+fn account_reason(e: TokenError) -> &'static str {
+    match e {
+        TokenError::Owner => "token account owner is not a token program",
+        TokenError::Short(_) => "token account shorter than 165 bytes",
+        TokenError::SplLength(_) => "SPL Token accounts are 165 bytes",
+        TokenError::NotInitialized => "token account is not initialized",
+        TokenError::AccountType => "account type byte does not match the account kind",
+        TokenError::Overrun(_) => "extension overruns the account",
+        // Mint-only failures.
+        TokenError::Padding | TokenError::FeeConfigLength => "token account is malformed",
+    }
+}
+
+/// `decode_mint`'s failures, as this venue words them.
+fn mint_reason(e: TokenError) -> &'static str {
+    match e {
+        TokenError::Owner => "mint owner is not a token program",
+        TokenError::Short(_) => "mint shorter than 82 bytes",
+        TokenError::SplLength(_) => "SPL Token mints are 82 bytes",
+        TokenError::NotInitialized => "mint is not initialized",
+        TokenError::Padding => "Token-2022 mint padding is malformed",
+        TokenError::AccountType => "account type byte does not match the account kind",
+        TokenError::Overrun(_) => "extension overruns the account",
+        TokenError::FeeConfigLength => "transfer fee config has the wrong length",
+    }
+}
+
 /// One token of the pool: vault amount, decimals, transfer-fee schedule.
 struct Side {
     amount: u64,
@@ -107,7 +148,8 @@ fn side(
     if *program != SPL_TOKEN && *program != TOKEN_2022 {
         return Err(DecodeFail::new(PRIMARY, "pool names no token program"));
     }
-    let (vault_mint, amount) = token::vault(vault).map_err(fail(vault_at))?;
+    let (vault_mint, amount) = token::decode_account(vault.owner, vault.data)
+        .map_err(|e| DecodeFail::new(vault_at, account_reason(e)))?;
     if vault_mint != *mint_key {
         return Err(DecodeFail::new(vault_at, "vault holds another mint"));
     }
@@ -117,7 +159,8 @@ fn side(
             "vault is not owned by the pool's token program",
         ));
     }
-    let info = token::mint(mint).map_err(fail(mint_at))?;
+    let info = token::decode_mint(mint.owner, mint.data)
+        .map_err(|e| DecodeFail::new(mint_at, mint_reason(e)))?;
     if mint.owner != program {
         return Err(DecodeFail::new(
             mint_at,
@@ -130,7 +173,7 @@ fn side(
             "mint decimals differ from the pool's",
         ));
     }
-    if let Some(why) = info.refused {
+    if let Some((_, why)) = REFUSED.iter().find(|(ext, _)| info.has(*ext)) {
         return Ok(Decoded::Decline(why));
     }
     if let Some((older, newer)) = &info.schedule {
@@ -189,8 +232,12 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         .max()
         .unwrap_or(primary.slot);
     let epoch = token::epoch_of_slot(slot);
-    let fee_a = token::in_force(&side_a.schedule, epoch);
-    let fee_b = token::in_force(&side_b.schedule, epoch);
+    // A fee charging nothing is no fee (None) on the swap path.
+    let in_force = |schedule: &Option<Schedule>| {
+        Some(token::fee_at_epoch(schedule, epoch)).filter(|f| f.basis_points != 0)
+    };
+    let fee_a = in_force(&side_a.schedule);
+    let fee_b = in_force(&side_b.schedule);
     if [fee_a, fee_b]
         .iter()
         .flatten()
@@ -290,7 +337,7 @@ impl Leg for Cpmm {
     fn pieces(&self, a_to_b: bool, _x_max: f64, out: &mut Vec<Piece>) -> Result<(), QuoteFail> {
         // At most three pieces: all are built.
         if self.halt.is_some() {
-            out.push(curve::NO_SWAP);
+            out.push(Piece::NO_LIQUIDITY);
         } else {
             curve::pieces(self.path(a_to_b), out);
         }

@@ -4,14 +4,13 @@
 mod curve;
 mod layout;
 mod math;
-mod mint;
 mod swap;
 
 use crate::pool::{Body, Header, Pool};
+use crate::token::{self, Mint, TokenError, TransferFee, EXT_TRANSFER_HOOK, ONE_IN_BPS};
 use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
 use layout::{Bin, BINS_PER_ARRAY, BIN_ARRAY_LEN, BITMAP_SIZE, PROGRAM_ID};
 use math::{FeeModel, BASIS_POINT_MAX, U64_MAX};
-use mint::{Mint, TransferFee, ONE_IN_BASIS_POINTS};
 
 pub const KIND: &str = "meteora-dlmm";
 
@@ -73,9 +72,32 @@ fn need_mint(
         // The caller's order is not `dependencies()`: leave this pool to Python.
         return Ok(Err("dependency order does not match the pair's mints"));
     }
-    mint::decode_mint(raw)
+    token::decode_mint(raw.owner, raw.data)
         .map(Ok)
-        .map_err(|r| DecodeFail::new(i + 1, r))
+        .map_err(|e| DecodeFail::new(i + 1, mint_reason(e)))
+}
+
+/// `decode_mint`'s failures, as this venue words them.
+fn mint_reason(e: TokenError) -> String {
+    match e {
+        TokenError::Owner => "mint: owner is not a token program".into(),
+        TokenError::Short(len) => {
+            format!("mint: {len} bytes, expected at least {}", token::MINT_LEN)
+        }
+        TokenError::SplLength(len) => {
+            format!("mint: {len} bytes, SPL Token mints are {}", token::MINT_LEN)
+        }
+        TokenError::NotInitialized => "mint: mint is not initialized".into(),
+        TokenError::Padding => "mint: Token-2022 mint padding is malformed".into(),
+        TokenError::AccountType => "mint: account type byte is not mint".into(),
+        TokenError::Overrun(ext) => format!("mint: extension {ext} overruns the account"),
+        TokenError::FeeConfigLength => "mint: transfer fee config has the wrong length".into(),
+    }
+}
+
+/// The fee a pair quotes with: its rate and cap (the pair never compared the epoch).
+fn rate_of(fee: TransferFee) -> TransferFee {
+    TransferFee { epoch: 0, ..fee }
 }
 
 /// `_check_mint`: the pair's token-program flag must agree; a transfer hook is unsupported.
@@ -90,7 +112,8 @@ fn check_mint(
             "token program disagrees with the pair",
         ));
     }
-    Ok(m.transfer_hook.then_some("mint has a transfer hook"))
+    Ok(m.has(EXT_TRANSFER_HOOK)
+        .then_some("mint has a transfer hook"))
 }
 
 /// Decode an LbPair and its dependencies (mint X, mint Y, Clock, bin arrays), with every
@@ -162,15 +185,14 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         }
     }
 
-    let (fee_x, fee_y) = (mint_x.transfer_fee(epoch), mint_y.transfer_fee(epoch));
-    if [
-        mint_x.older.1,
-        mint_x.newer.1,
-        mint_y.older.1,
-        mint_y.newer.1,
-    ]
-    .iter()
-    .any(|f| u128::from(f.basis_points) > ONE_IN_BASIS_POINTS)
+    let (fee_x, fee_y) = (
+        rate_of(mint_x.fee_at_epoch(epoch)),
+        rate_of(mint_y.fee_at_epoch(epoch)),
+    );
+    if [mint_x.schedule, mint_y.schedule]
+        .iter()
+        .flatten()
+        .any(|(older, newer)| older.basis_points.max(newer.basis_points) > ONE_IN_BPS)
     {
         // Past 100% the reference's arithmetic goes negative; no real mint allows it.
         return Ok(Decoded::Decline("transfer fee above 100%"));

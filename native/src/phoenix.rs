@@ -12,13 +12,12 @@ mod curve;
 mod fill;
 mod layout;
 
+use crate::bytes::{key_at, u32_at, u64_at};
 use crate::pool::{Body, Header, Pool};
 use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
 use book::{Side, U64_MAX};
 use fill::{Filled, BPS};
-use layout::{
-    key_at, u32_at, u64_at, BOOKS_OFFSET, ORDER_NODE_LEN, SCALARS_OFFSET, TREE_HEADER_LEN,
-};
+use layout::{BOOKS_OFFSET, ORDER_NODE_LEN, SCALARS_OFFSET, TREE_HEADER_LEN};
 
 pub const KIND: &str = "phoenix";
 
@@ -257,7 +256,7 @@ impl Leg for Phoenix {
 
     fn pieces(&self, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) -> Result<(), QuoteFail> {
         if !self.active {
-            out.push(curve::NO_SWAP);
+            out.push(Piece::NO_LIQUIDITY);
             return Ok(());
         }
         let side = if a_to_b { &self.bids } else { &self.asks };

@@ -3,20 +3,20 @@
 //! fees included); what the Python venue refuses (adaptive fees, transfer hooks,
 //! non-transferable mints) is declined, as is a path tick outside the program's range.
 
-mod bytes;
 mod curve;
 mod layout;
 mod math;
 mod path;
 mod swap;
-mod token;
 mod u256;
 
 use crate::pool::{Body, Header, Pool};
+use crate::token::{
+    decode_mint, epoch_of_slot, TokenError, TransferFee, EXT_NON_TRANSFERABLE, EXT_TRANSFER_HOOK,
+};
 use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
 use layout::{decode_tick_array, decode_whirlpool, TickArray, WHIRLPOOL_PROGRAM};
 use path::{dependency_starts, swap_start_indexes, walk, Path};
-use token::{decode_mint, TransferFee};
 
 pub const KIND: &str = "orca-whirlpool";
 
@@ -37,6 +37,20 @@ pub struct Whirlpool {
 
 fn fail(account: usize, what: &str, reason: &str) -> DecodeFail {
     DecodeFail::new(account, format!("{what}: {reason}"))
+}
+
+/// `decode_mint`'s failures, as this venue words them.
+fn mint_reason(e: TokenError) -> &'static str {
+    match e {
+        TokenError::Owner => "owner is not a token program",
+        TokenError::Short(_) => "too short for a mint",
+        TokenError::SplLength(_) => "SPL Token mints are 82 bytes",
+        TokenError::NotInitialized => "mint is not initialized",
+        TokenError::Padding => "Token-2022 mint padding is malformed",
+        TokenError::AccountType => "account type byte is not a mint's",
+        TokenError::Overrun(_) => "extension overruns the account",
+        TokenError::FeeConfigLength => "transfer fee config has the wrong length",
+    }
 }
 
 /// Decode the pool as `OrcaWhirlpoolVenue.state` does; `deps` in `dependencies()` order:
@@ -70,18 +84,21 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         let Some(Some(raw)) = deps.get(i) else {
             return Err(fail(index, "mint", "not supplied for the whirlpool"));
         };
-        let mint = decode_mint(raw.owner, raw.data).map_err(|r| fail(index, "mint", r))?;
+        let mint =
+            decode_mint(raw.owner, raw.data).map_err(|e| fail(index, "mint", mint_reason(e)))?;
         if raw.key != key {
             return Err(fail(index, "mint", "supplied under another key"));
         }
-        if mint.transfer_hook {
+        if mint.has(EXT_TRANSFER_HOOK) {
             return Ok(Decoded::Decline("a mint has a transfer hook"));
         }
-        if mint.non_transferable {
+        if mint.has(EXT_NON_TRANSFERABLE) {
             return Ok(Decoded::Decline("a mint is non-transferable"));
         }
         // Token-2022 caps a transfer fee at 100%; past it the fee math would underflow.
-        if mint.older_fee.basis_points > 10_000 || mint.newer_fee.basis_points > 10_000 {
+        if mint.schedule.is_some_and(|(older, newer)| {
+            older.basis_points > 10_000 || newer.basis_points > 10_000
+        }) {
             return Ok(Decoded::Decline("a mint's transfer fee exceeds 100%"));
         }
         mints[i] = Some(mint);
@@ -137,8 +154,8 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         fee_rate: wp.fee_rate as u32,
         liquidity: wp.liquidity,
         sqrt_price: wp.sqrt_price,
-        fee_a: mint_a.fee_at(slot),
-        fee_b: mint_b.fee_at(slot),
+        fee_a: mint_a.fee_at_epoch(epoch_of_slot(slot)),
+        fee_b: mint_b.fee_at_epoch(epoch_of_slot(slot)),
         paths: [b_to_a, a_to_b],
     };
     Ok(Decoded::Ok(Pool {

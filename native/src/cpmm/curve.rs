@@ -4,22 +4,12 @@
 //! one hyperbola without transfer fees, one per stretch between the fee caps' kinks with.
 
 use super::math::{Path, FEE_RATE_DENOMINATOR};
-use super::token::{TransferFee, ONE_IN_BPS};
+use crate::token::{TransferFee, ONE_IN_BPS};
 use crate::types::Piece;
 
 const D: f64 = FEE_RATE_DENOMINATOR as f64;
 const BPS: f64 = ONE_IN_BPS as f64;
 const U64_MAX: u128 = u64::MAX as u128;
-
-/// A leg that takes nothing: a pool the program refuses to swap.
-pub const NO_SWAP: Piece = Piece {
-    x0: 0.0,
-    x1: 0.0,
-    out0: 0.0,
-    a: 0.0,
-    b: 1.0,
-    c: 0.0,
-};
 
 /// The largest amount in the program accepts: u64, and the input vault within u64.
 fn capacity(p: &Path) -> u128 {
@@ -57,7 +47,7 @@ pub fn pieces(p: &Path, out: &mut Vec<Piece>) {
     // Rates are below 1e6 (the decoder checks), so the subtractions cannot wrap.
     let (f, g) = if p.creator_on_input {
         if trade + creator == 0 {
-            out.push(NO_SWAP); // The program's fee split divides by the combined rate.
+            out.push(Piece::NO_LIQUIDITY); // The program's fee split divides by the combined rate.
             return;
         }
         ((1_000_000 - trade - creator) as f64 / D, 1.0)
@@ -69,7 +59,7 @@ pub fn pieces(p: &Path, out: &mut Vec<Piece>) {
     };
     let most_atoms = capacity(p);
     if most_atoms == 0 {
-        out.push(NO_SWAP);
+        out.push(Piece::NO_LIQUIDITY);
         return;
     }
     let mut most = most_atoms as f64;

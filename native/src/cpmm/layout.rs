@@ -1,6 +1,6 @@
 //! raydium-cp-swap's `PoolState` and `AmmConfig` bytes (reference: `raydium_cpmm_layout.py`).
 
-use super::token::{key_at, u64_at};
+use crate::bytes::{key_at, u64_at};
 use crate::types::Account;
 
 pub const CPMM_PROGRAM: [u8; 32] = [

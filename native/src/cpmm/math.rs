@@ -4,7 +4,7 @@
 //! Amounts are u64 and rates below 1e6, so every product but one fits u128: the exact-out
 //! curve input can pass u64, and is refused before it is scaled by a rate.
 
-use super::token::{TransferFee, ONE_IN_BPS};
+use crate::token::{TransferFee, ONE_IN_BPS};
 use crate::types::{QuoteFail, Swap};
 
 pub const FEE_RATE_DENOMINATOR: u128 = 1_000_000;

@@ -25,14 +25,7 @@ impl Dlmm {
     pub(super) fn curve(&self, swap_for_y: bool, x_max: f64, out: &mut Vec<Piece>) {
         if self.refusal.is_some() {
             // `_NO_LIQUIDITY`: the program refuses every swap.
-            out.push(Piece {
-                x0: 0.0,
-                x1: 0.0,
-                out0: 0.0,
-                a: 0.0,
-                b: 1.0,
-                c: 0.0,
-            });
+            out.push(Piece::NO_LIQUIDITY);
             return;
         }
         let (fee_in, fee_out) = if swap_for_y {
@@ -43,14 +36,7 @@ impl Dlmm {
         let keep_in = 1.0 - f64::from(fee_in.basis_points) / BASIS_POINT_MAX as f64;
         let keep_out = 1.0 - f64::from(fee_out.basis_points) / BASIS_POINT_MAX as f64;
         if keep_in <= 0.0 || keep_out <= 0.0 {
-            out.push(Piece {
-                x0: 0.0,
-                x1: 0.0,
-                out0: 0.0,
-                a: 0.0,
-                b: 1.0,
-                c: 0.0,
-            });
+            out.push(Piece::NO_LIQUIDITY);
             return;
         }
         let near_u64 = U64_MAX_F * 0.999;

@@ -1,6 +1,7 @@
 //! The lb_clmm account layouts (LbPair, BinArray) and the Clock sysvar, as
 //! `meteora_dlmm_layout.py` reads them: fixed offsets behind an 8-byte Anchor discriminator.
 
+use crate::bytes;
 use crate::types::Account;
 
 pub const PROGRAM_ID: [u8; 32] = [
@@ -27,34 +28,29 @@ const CLOCK_LEN: usize = 40;
 
 /// Little-endian readers. Every caller has checked the account's exact length first, so
 /// the fallback zero is never seen; it keeps a bad offset from ever panicking.
-fn bytes<const N: usize>(d: &[u8], off: usize) -> [u8; N] {
-    d.get(off..off + N)
-        .and_then(|s| s.try_into().ok())
-        .unwrap_or([0; N])
-}
 pub fn u8_at(d: &[u8], off: usize) -> u8 {
-    d.get(off).copied().unwrap_or(0)
+    bytes::u8_at(d, off).unwrap_or(0)
 }
 pub fn u16_at(d: &[u8], off: usize) -> u16 {
-    u16::from_le_bytes(bytes(d, off))
+    bytes::u16_at(d, off).unwrap_or(0)
 }
 fn u32_at(d: &[u8], off: usize) -> u32 {
-    u32::from_le_bytes(bytes(d, off))
+    bytes::u32_at(d, off).unwrap_or(0)
 }
 fn i32_at(d: &[u8], off: usize) -> i32 {
-    i32::from_le_bytes(bytes(d, off))
+    bytes::i32_at(d, off).unwrap_or(0)
 }
 pub fn u64_at(d: &[u8], off: usize) -> u64 {
-    u64::from_le_bytes(bytes(d, off))
+    bytes::u64_at(d, off).unwrap_or(0)
 }
 fn i64_at(d: &[u8], off: usize) -> i64 {
-    i64::from_le_bytes(bytes(d, off))
+    bytes::i64_at(d, off).unwrap_or(0)
 }
 fn u128_at(d: &[u8], off: usize) -> u128 {
-    u128::from_le_bytes(bytes(d, off))
+    bytes::u128_at(d, off).unwrap_or(0)
 }
 pub fn key_at(d: &[u8], off: usize) -> [u8; 32] {
-    bytes(d, off)
+    bytes::key_at(d, off).unwrap_or([0; 32])
 }
 
 /// The LbPair fields a quote reads (enum bytes already range-checked).

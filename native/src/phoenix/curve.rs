@@ -17,16 +17,6 @@ pub struct Market {
     pub bps: u64,
 }
 
-/// A leg that takes nothing: an inactive market or an empty side (`NO_SWAP`).
-pub const NO_SWAP: Piece = Piece {
-    x0: 0.0,
-    x1: 0.0,
-    out0: 0.0,
-    a: 0.0,
-    b: 1.0,
-    c: 0.0,
-};
-
 /// 2^e as a double, for e in the normal exponent range.
 fn pow2(e: i32) -> f64 {
     f64::from_bits(((e + 1023) as u64) << 52)
@@ -75,7 +65,7 @@ pub fn ratio(n: u128, d: u128) -> f64 {
 /// pushed onto `out` until input `x_max` is covered or the modelled liquidity ends.
 pub fn pieces(m: &Market, side: &Side, sell: bool, x_max: f64, out: &mut Vec<Piece>) {
     if side.orders.is_empty() {
-        out.push(NO_SWAP);
+        out.push(Piece::NO_LIQUIDITY);
         return;
     }
     let b = u128::from(m.b);

@@ -3,6 +3,8 @@
 //! Every read is bounds-checked (`get`), so any byte string is safe to hand in; a short
 //! read is reported as a decode failure rather than a panic.
 
+use crate::bytes::{u32_at, u64_at};
+
 /// `PhoeNiXZ8ByJGLkxNfZRnkUfjvmuYqLR89jjFHGqdXY`
 pub const PROGRAM_ID: [u8; 32] = [
     5, 208, 234, 79, 51, 115, 112, 19, 165, 99, 224, 147, 72, 237, 182, 244, 89, 61, 145, 252, 118,
@@ -24,20 +26,6 @@ pub const BOOKS_OFFSET: usize = SCALARS_OFFSET + MARKET_SCALARS_LEN;
 pub const TREE_HEADER_LEN: usize = 32;
 pub const ORDER_NODE_LEN: usize = 64;
 const TRADER_NODE_LEN: usize = 144;
-
-pub fn u64_at(data: &[u8], at: usize) -> Option<u64> {
-    let bytes = data.get(at..at.checked_add(8)?)?;
-    Some(u64::from_le_bytes(bytes.try_into().ok()?))
-}
-
-pub fn u32_at(data: &[u8], at: usize) -> Option<u32> {
-    let bytes = data.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes(bytes.try_into().ok()?))
-}
-
-pub fn key_at(data: &[u8], at: usize) -> Option<[u8; 32]> {
-    data.get(at..at.checked_add(32)?)?.try_into().ok()
-}
 
 /// Whether the program's dispatcher accepts these (bids, asks, seats) size parameters.
 pub fn dispatchable(bids: u64, asks: u64, seats: u64) -> bool {

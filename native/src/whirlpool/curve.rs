@@ -2,20 +2,12 @@
 //! range on the virtual reserves, built with the same float operations in the same order.
 
 use super::path::{limit, Path};
-use super::token::TransferFee;
+use crate::token::TransferFee;
 use crate::types::Piece;
 
 const Q64: f64 = 18_446_744_073_709_551_616.0;
 const BPS: f64 = 10_000.0;
 const U64_MAX_F: f64 = u64::MAX as f64;
-const NO_LIQUIDITY: Piece = Piece {
-    x0: 0.0,
-    x1: 0.0,
-    out0: 0.0,
-    a: 0.0,
-    b: 1.0,
-    c: 0.0,
-};
 
 pub struct CurveInput<'a> {
     pub fee_rate: u32,
@@ -37,13 +29,13 @@ pub fn pieces(c: &CurveInput, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) {
             price >= limit
         })
     {
-        out.push(NO_LIQUIDITY);
+        out.push(Piece::NO_LIQUIDITY);
         return;
     }
     let keep_in = 1.0 - c.fee_in.basis_points as f64 / BPS;
     let keep_out = 1.0 - c.fee_out.basis_points as f64 / BPS;
     if keep_in <= 0.0 || keep_out <= 0.0 {
-        out.push(NO_LIQUIDITY); // a 100 % transfer fee: nothing reaches the pool or the trader
+        out.push(Piece::NO_LIQUIDITY); // a 100 % transfer fee: nothing reaches the pool or the trader
         return;
     }
     let k = keep_in * (1_000_000 - c.fee_rate) as f64 / 1_000_000.0;

@@ -1,11 +1,11 @@
 //! Whirlpool and tick-array account layouts (the Python `orca_whirlpool_layout` decoders):
 //! the same owner, size, discriminator and value checks, keeping only what quotes use.
 
-use super::bytes::{i32_at, key_at, u128_at, u16_at, u64_at};
 use super::math::{
     MAX_FEE_RATE, MAX_PROTOCOL_FEE_RATE, MAX_SQRT_PRICE_X64, MAX_TICK_INDEX, MIN_SQRT_PRICE_X64,
     MIN_TICK_INDEX,
 };
+use crate::bytes::{i32_at, key_at, u128_at, u16_at, u64_at};
 
 pub const WHIRLPOOL_PROGRAM: [u8; 32] = [
     14, 3, 104, 95, 142, 144, 144, 83, 228, 88, 18, 28, 102, 245, 167, 106, 237, 199, 112, 106,

@@ -3,7 +3,7 @@
 
 use super::math::{step_in, step_out};
 use super::path::{limit, Path};
-use super::token::TransferFee;
+use crate::token::TransferFee;
 use crate::types::{QuoteFail, Swap};
 
 const U64_MAX: i128 = u64::MAX as i128;
