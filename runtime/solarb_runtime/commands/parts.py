@@ -109,8 +109,12 @@ class Finders:
         self._priced_at = now_ns
 
     def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> Iterator[Opportunity]:
-        """Edges, then cycles, each opportunity as soon as it is sized (once per id)."""
-        self._reprice(market, now_ns)
+        """Edges, then cycles, each opportunity as soon as it is sized (once per id).
+
+        Costs are priced before the first batch; later re-pricing (a Python decode of a
+        SOL pool) runs after a batch's last decision, so the next batch sizes with it."""
+        if self._priced_at is None:
+            self._reprice(market, now_ns)
         ordered = sorted(changed, key=bytes)  # a stable order: replays decide identically
         found: Iterable[Opportunity] = self.edges.stream(ordered, now_ns)
         if self.cycles is not None:
@@ -120,6 +124,7 @@ class Finders:
             if opp.id not in seen:
                 seen.add(opp.id)
                 yield opp
+        self._reprice(market, now_ns)
 
 
 def default_parts(cfg: StrategyConfig, market: MarketState, journal_dir: Path) -> StrategyParts:
