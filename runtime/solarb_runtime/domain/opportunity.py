@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from solders.pubkey import Pubkey
 
@@ -35,9 +35,13 @@ def route_key(hops: tuple[Hop, ...]) -> str:
     return ">".join(f"{h.pool}:{h.mint_in}" for h in hops)
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """One sized swap: exact-in `amount_in`, the exact quoted `amount_out`, and its floor."""
+class Leg(NamedTuple):
+    """One sized swap: exact-in `amount_in`, the exact quoted `amount_out`, and its floor.
+
+    Immutable like the other domain values, but a NamedTuple (as `Quote`): every found
+    opportunity builds one per leg on the decision path, and a frozen dataclass's
+    per-field `object.__setattr__` costs three times as much.
+    """
 
     venue: str
     pool: Pubkey
