@@ -21,6 +21,8 @@ from solarb_runtime.bench.quotes import (
     decode_inputs,
     distribution,
     find_sdk,
+    kinds,
+    native_passes,
     quote,
     sdk_rate,
     spec,
@@ -129,6 +131,8 @@ def _result(kind: str, qps: float, sdk: float | None, note: str = "") -> VenueRe
         sdk_note=note,
         pool_decodes_per_s=1_000.0,
         account_decodes_per_s=6_000.0,
+        native_quotes_per_s=None if sdk is None else 4 * qps,
+        native_pool_decodes_per_s=None if sdk is None else 20_000.0,
     )
 
 
@@ -151,10 +155,14 @@ def test_render_shows_ratios_goals_shapes_and_why_the_sdk_is_missing() -> None:
     rows = {line.split()[0]: line.split() for line in quotes.splitlines()[1:]}
     assert rows["fast"][2:7] == ["250k", "100k", "ok", "125k", "2.00x"]
     assert rows["slow"][2:7] == ["50k", "100k", "BELOW", "n/a", "n/a"]
-    assert rows["fast"][7:] == ["500k", "1:25%", "3:75%", "levels"]
+    # The native core: 4x ours, 8x the SDK; n/a where it did not run.
+    assert rows["fast"][7:9] == ["1.00M", "8.00x"]
+    assert rows["slow"][7:9] == ["n/a", "n/a"]
+    assert rows["fast"][9:] == ["500k", "1:25%", "3:75%", "levels"]
     # 6 accounts per pool, 6k account decodes/s: below the 100k goal.
-    for line in decodes.splitlines()[1:]:
-        assert line.split()[1:] == ["2", "6.0", "1.0k", "6.0k", "100k", "BELOW"]
+    decoded = {line.split()[0]: line.split()[1:] for line in decodes.splitlines()[1:]}
+    assert decoded["fast"] == ["2", "6.0", "1.0k", "6.0k", "100k", "BELOW", "20k"]
+    assert decoded["slow"] == ["2", "6.0", "1.0k", "6.0k", "100k", "BELOW", "n/a"]
     assert notes == "slow: SDK node is not on PATH"
     assert "wall clock" in legend
     assert shape(report.venues[0]) == "1:25% 3:75% levels"
@@ -233,3 +241,15 @@ def test_quote_case_is_frozen() -> None:
     assert isinstance(case, QuoteCase)
     with pytest.raises(dataclasses.FrozenInstanceError):
         case.amount = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_native_passes_run_the_same_cases_on_the_native_core(kind: str) -> None:
+    venue_spec = spec(kind)
+    cases = build_cases(venue_spec, 12, seed=3)
+    passes = native_passes(venue_spec.venue, cases)
+    assert passes is not None, "the samples are pools the native core models"
+    quote_run, decode_run = passes
+    assert quote_run() == len(cases)
+    inputs = decode_inputs(venue_spec.venue, cases)
+    assert decode_run() == sum(1 + len(deps) for _, deps in inputs)

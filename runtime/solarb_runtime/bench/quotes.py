@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import solarb_native
 from solders.pubkey import Pubkey
 
 from solarb_runtime.bench import sdk_cases
@@ -37,6 +38,13 @@ from solarb_runtime.venues import (
 )
 from solarb_runtime.venues.base import PoolState, Quote, Venue, VenueError
 from solarb_runtime.venues.meteora_dlmm import MeteoraDlmm
+from solarb_runtime.venues.native import (
+    NativeAccount,
+    NativePool,
+    native_account,
+    native_deps,
+    native_pool,
+)
 from solarb_runtime.venues.orca_whirlpool import VENUE as WHIRLPOOL
 from solarb_runtime.venues.phoenix import VENUE as PHOENIX
 from solarb_runtime.venues.raydium_cpmm import VENUE as CPMM
@@ -268,6 +276,62 @@ def decode_pass(
     return run
 
 
+NativeInput = tuple[str, NativeAccount, list[NativeAccount | None]]
+
+
+def native_inputs(
+    venue: Venue[Any], inputs: Sequence[tuple[RawAccount, dict[Pubkey, RawAccount]]]
+) -> list[NativeInput]:
+    """What `solarb_native.decode` takes for each pool (in the venue's dependency order)."""
+    return [
+        (
+            venue.kind,
+            native_account(primary),
+            native_deps(deps, venue.dependencies(primary)),
+        )
+        for primary, deps in inputs
+    ]
+
+
+def native_passes(
+    venue: Venue[Any], cases: Sequence[QuoteCase]
+) -> tuple[Callable[[], int], Callable[[], int]] | None:
+    """The quote and decode passes on the native core; None if it declines a case's pool."""
+    inputs = decode_inputs(venue, cases)
+    decoded = native_inputs(venue, inputs)
+    pools: dict[int, NativePool] = {}
+    for c, (primary, deps) in zip(_distinct(cases), inputs, strict=True):
+        pool = native_pool(venue.kind, primary, deps, venue.dependencies(primary))
+        if pool is None:
+            return None
+        pools[id(c.state)] = pool
+    calls = [
+        (pools[id(c.state)].swap, c.mint_in == c.state.mint_a, c.amount, c.exact_in) for c in cases
+    ]
+    n, accounts = len(calls), sum(1 + len(deps) for _, deps in inputs)
+    decode = solarb_native.decode
+
+    def quote_run() -> int:
+        for swap, a_to_b, amount, exact_in in calls:
+            swap(a_to_b, amount, exact_in)
+        return n
+
+    def decode_run() -> int:
+        for kind, primary, deps in decoded:
+            decode(kind, primary, deps)
+        return accounts
+
+    return quote_run, decode_run
+
+
+def _distinct(cases: Sequence[QuoteCase]) -> list[QuoteCase]:
+    """The first case of each distinct state, in `decode_inputs` order."""
+    seen: dict[int, QuoteCase] = {}
+    for c in cases:
+        seen.setdefault(id(c.state), c)
+    return list(seen.values())
+
+
 @contextmanager
 def one_core() -> Iterator[int | None]:
     """Pin this process (and the node it starts) to one CPU; yields it, None if unsupported."""
@@ -381,6 +445,9 @@ class VenueResult:
     sdk_note: str
     pool_decodes_per_s: float
     account_decodes_per_s: float
+    # The native core on the same cases (what the engine runs); None where it declined one.
+    native_quotes_per_s: float | None = None
+    native_pool_decodes_per_s: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -388,6 +455,13 @@ class VenueResult:
         if not self.sdk_quotes_per_s:
             return None
         return self.quotes_per_s / self.sdk_quotes_per_s
+
+    @property
+    def native_ratio(self) -> float | None:
+        """The native core's quotes per second over the SDK's."""
+        if not self.sdk_quotes_per_s or self.native_quotes_per_s is None:
+            return None
+        return self.native_quotes_per_s / self.sdk_quotes_per_s
 
     @property
     def accounts_per_pool(self) -> float:
@@ -417,6 +491,12 @@ def bench_venue(
         sdk_qps, note = None, "not run (--no-sdk)"
     else:
         sdk_qps, note = sdk_rate(sdk, venue_spec.script, venue_spec.sdk_lines(cases))
+    native = native_passes(venue, cases)
+    native_qps = native_pools = None
+    if native is not None:
+        native_qps, _ = best_rate(native[0], timing)
+        native_accounts, _ = best_rate(native[1], timing)
+        native_pools = native_accounts * len(inputs) / accounts
     return VenueResult(
         kind=venue_spec.kind,
         cases=len(cases),
@@ -430,6 +510,8 @@ def bench_venue(
         sdk_note=note,
         pool_decodes_per_s=account_rate * len(inputs) / accounts,
         account_decodes_per_s=account_rate,
+        native_quotes_per_s=native_qps,
+        native_pool_decodes_per_s=native_pools,
     )
 
 

@@ -22,9 +22,12 @@ def shape(result: VenueResult) -> str:
     return f"{' '.join(parts)} {result.step_unit}"
 
 
-def _ratio(result: VenueResult) -> str:
-    ratio = result.ratio
+def _ratio(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{ratio:.2f}x"
+
+
+def _maybe(value: float | None) -> str:
+    return "n/a" if value is None else rate(value)
 
 
 def _mark(value: float, goal: int) -> str:
@@ -55,7 +58,21 @@ def render(report: BenchReport) -> str:
         f"python {report.python}  node {node}",
         "",
     ]
-    quotes = [["venue", "cases", "ours q/s", "goal", "", "SDK q/s", "ours/SDK", "q/cpu-s", "shape"]]
+    quotes = [
+        [
+            "venue",
+            "cases",
+            "ours q/s",
+            "goal",
+            "",
+            "SDK q/s",
+            "ours/SDK",
+            "native q/s",
+            "native/SDK",
+            "q/cpu-s",
+            "shape",
+        ]
+    ]
     for r in report.venues:
         sdk = "n/a" if r.sdk_quotes_per_s is None else rate(r.sdk_quotes_per_s)
         quotes.append(
@@ -66,7 +83,9 @@ def render(report: BenchReport) -> str:
                 rate(r.goal),
                 _mark(r.quotes_per_s, r.goal),
                 sdk,
-                _ratio(r),
+                _ratio(r.ratio),
+                _maybe(r.native_quotes_per_s),
+                _ratio(r.native_ratio),
                 rate(r.quotes_per_cpu_s),
                 shape(r),
             ]
@@ -74,7 +93,16 @@ def render(report: BenchReport) -> str:
     lines += _table(quotes)
     lines.append("")
     decodes = [
-        ["venue", "pools", "accounts/pool", "pool decodes/s", "account decodes/s", "goal", ""]
+        [
+            "venue",
+            "pools",
+            "accounts/pool",
+            "pool decodes/s",
+            "account decodes/s",
+            "goal",
+            "",
+            "native pool decodes/s",
+        ]
     ]
     for r in report.venues:
         decodes.append(
@@ -86,6 +114,7 @@ def render(report: BenchReport) -> str:
                 rate(r.account_decodes_per_s),
                 rate(report.decode_goal),
                 _mark(r.account_decodes_per_s, report.decode_goal),
+                _maybe(r.native_pool_decodes_per_s),
             ]
         )
     lines += _table(decodes)
@@ -97,5 +126,7 @@ def render(report: BenchReport) -> str:
         "",
         "q/s: wall clock, best of the repeats (the goals and the ratio use it); q/cpu-s: per",
         "second of this thread's CPU time, which leaves out time other processes held the core.",
+        "ours: the Python venues (the reference); native: the Rust core the engine runs on",
+        "the same cases (n/a where it declines a pool).",
     ]
     return "\n".join(lines) + "\n"
