@@ -25,6 +25,11 @@ def test_small_bench_reports_measured_figures() -> None:
     assert graph.full_scan_ms > 0
     assert graph.updates_per_s > 0
     assert graph.stages_us_per_update["decode"] > 0
+    # The finders really ran (they stream: a bench that does not consume them measures
+    # nothing): routes were re-quoted and sized, opportunities came out.
+    assert graph.sized_routes > 0
+    assert graph.found > 0
+    assert graph.stages_us_per_update["scan"] > 0
     # Per-slot batches of several accounts each, then single updates.
     assert 0 < graph.batches < graph.updates
     assert graph.accounts_per_batch == graph.updates / graph.batches

@@ -43,8 +43,9 @@ from solarb_runtime.risk.guards import GuardLimits, Guards, abort_limits
 from solarb_runtime.sources.sim import CORE_TOKENS, KNOWN_PRICES, SimSource
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimMarket, SimToken
-from solarb_runtime.strategy.route import PricedHop
-from solarb_runtime.strategy.sizer import SizedRoute, Sizer
+from solarb_runtime.strategy.cycles import CycleSearch
+from solarb_runtime.strategy.route import Route
+from solarb_runtime.strategy.sizer import NativeSized, SizedRoute, Sizer
 from solarb_runtime.telemetry.tracing import TRACER_OFF, OpportunityTracer
 from solarb_runtime.venues.base import Venue
 from solarb_runtime.venues.registry import VENUES
@@ -242,6 +243,7 @@ class GraphResult:
     updates_per_s_unsized: float
     sized_routes: int
     ms_per_sized_route: float
+    found: int  # opportunities the batches and single updates produced
     # The same kind of moves applied one account at a time: re-evaluation per update.
     single_updates: int
     incremental_ms_p50: float
@@ -261,20 +263,32 @@ def _encode_all(market: SimMarket, addresses: Sequence[Pubkey]) -> list[RawAccou
 
 
 class _SizerClock:
-    """Wraps a sizer's `size`, adding up its calls and time."""
+    """Adds up the calls and time of the sizing: the sizer's `size` (edges, and cycles on
+    Python pools) and the cycle search's native re-quote + sizing (`CycleBook.size`)."""
 
-    def __init__(self, sizer: Sizer) -> None:
+    def __init__(self, sizer: Sizer, cycles: CycleSearch) -> None:
         self._size = sizer.size
+        self._size_natively = cycles._size_natively
         self.ns = 0
         self.calls = 0
+        setattr(sizer, "size", self.size)  # noqa: B010 - instance attributes, timed
+        setattr(cycles, "_size_natively", self.size_natively)  # noqa: B010
 
-    def size(self, route: Sequence[PricedHop], max_size: int | None = None) -> SizedRoute | None:
+    def size(self, route: Route, max_size: int | None = None) -> SizedRoute | None:
         start = time.perf_counter_ns()
         try:
             return self._size(route, max_size)
         finally:
             self.ns += time.perf_counter_ns() - start
             self.calls += 1
+
+    def size_natively(self, hot: list[int]) -> list[tuple[int, NativeSized | None]]:
+        start = time.perf_counter_ns()
+        try:
+            return self._size_natively(hot)
+        finally:
+            self.ns += time.perf_counter_ns() - start
+            self.calls += len(hot)
 
 
 def _slot_batches(sim: SimMarket, specs: Sequence[PoolSpec], slots: int) -> list[list[RawAccount]]:
@@ -354,10 +368,9 @@ def bench_graph(
 
     # The sizer is timed on its own: the rest of a find is the scan's (refresh, sum, screen).
     sizer = finders.sizer
-    sizing = _SizerClock(sizer)
-    setattr(sizer, "size", sizing.size)  # noqa: B010 - an instance attribute, timed
+    sizing = _SizerClock(sizer, cycles)
     decode_ns = find_ns = 0
-    updates = 0
+    updates = found_total = 0
     per_batch: list[int] = []
     now = 1
     if profile is not None:
@@ -370,7 +383,7 @@ def bench_graph(
         decode_ns += b - a
         updates += len(batch)
         if changed_pools:
-            finders.find(market, changed_pools, now)
+            found_total += len(list(finders.find(market, changed_pools, now)))
             c = time.perf_counter_ns()
             find_ns += c - b
             per_batch.append(c - b)
@@ -382,7 +395,7 @@ def bench_graph(
         changed_pools = market.apply(raw, now)
         if changed_pools:
             a = time.perf_counter_ns()
-            finders.find(market, changed_pools, now)
+            found_total += len(list(finders.find(market, changed_pools, now)))
             single.append(time.perf_counter_ns() - a)
     if profile is not None:
         profile.disable()
@@ -405,6 +418,7 @@ def bench_graph(
         batches_per_s=len(batches) / (total / 1e9) if total else 0.0,
         updates_per_s_unsized=updates / ((decode_ns + scan_ns) / 1e9) if total else 0.0,
         sized_routes=routes,
+        found=found_total,
         ms_per_sized_route=size_ns / max(1, routes) / 1e6,
         single_updates=len(single),
         incremental_ms_p50=percentile(single, 0.5) / 1e6,
@@ -468,7 +482,8 @@ def report(pair: PairResult | None, graph: GraphResult | None, rss: float) -> li
             f"  updates/s/core    {graph.updates_per_s:10.0f} accounts over {graph.updates}"
             f"   (goal >= {g['updates_per_s']:.0f});  batches/s {graph.batches_per_s:.1f}",
             f"    without sizing  {graph.updates_per_s_unsized:10.0f}"
-            f"   ({graph.sized_routes} routes sized, {graph.ms_per_sized_route:.1f} ms each)",
+            f"   ({graph.sized_routes} routes re-quoted/sized,"
+            f" {graph.ms_per_sized_route * 1e3:.1f} us each; {graph.found} opportunities)",
             "  per account update (us): "
             + "  ".join(f"{k} {v:.1f}" for k, v in graph.stages_us_per_update.items()),
         ]
