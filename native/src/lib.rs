@@ -171,6 +171,21 @@ fn view<'a>(h: &'a Held<'_>) -> Account<'a> {
     }
 }
 
+/// Decode `primary` and `deps` (tuples from Python) with the venue `kind`'s decoder.
+fn decode_tuples<'py>(
+    kind: &str,
+    primary: &RawTuple<'py>,
+    deps: &[Option<RawTuple<'py>>],
+) -> PyResult<Decoded<pool::Pool>> {
+    let primary = hold(primary)?;
+    let held: Vec<Option<Held<'py>>> = deps
+        .iter()
+        .map(|d| d.as_ref().map(hold).transpose())
+        .collect::<PyResult<_>>()?;
+    let views: Vec<Option<Account<'_>>> = held.iter().map(|h| h.as_ref().map(view)).collect();
+    pool::decode(kind, &view(&primary), &views).map_err(decode_err)
+}
+
 /// Decode a pool of venue `kind`: None where the native core declines it (the Python
 /// reference then decodes and quotes it); DecodeFailure where the bytes are invalid.
 #[pyfunction]
@@ -179,16 +194,10 @@ fn decode<'py>(
     primary: RawTuple<'py>,
     deps: Vec<Option<RawTuple<'py>>>,
 ) -> PyResult<Option<PyPool>> {
-    let primary = hold(&primary)?;
-    let held: Vec<Option<Held<'py>>> = deps
-        .iter()
-        .map(|d| d.as_ref().map(hold).transpose())
-        .collect::<PyResult<_>>()?;
-    let views: Vec<Option<Account<'_>>> = held.iter().map(|h| h.as_ref().map(view)).collect();
-    match pool::decode(kind, &view(&primary), &views).map_err(decode_err)? {
-        Decoded::Ok(inner) => Ok(Some(PyPool { inner })),
-        Decoded::Decline(_) => Ok(None),
-    }
+    Ok(match decode_tuples(kind, &primary, &deps)? {
+        Decoded::Ok(inner) => Some(PyPool { inner }),
+        Decoded::Decline(_) => None,
+    })
 }
 
 /// Why `decode` would decline this pool (None when it would not): for reports and tests.
@@ -198,16 +207,10 @@ fn decline_reason<'py>(
     primary: RawTuple<'py>,
     deps: Vec<Option<RawTuple<'py>>>,
 ) -> PyResult<Option<&'static str>> {
-    let primary = hold(&primary)?;
-    let held: Vec<Option<Held<'py>>> = deps
-        .iter()
-        .map(|d| d.as_ref().map(hold).transpose())
-        .collect::<PyResult<_>>()?;
-    let views: Vec<Option<Account<'_>>> = held.iter().map(|h| h.as_ref().map(view)).collect();
-    match pool::decode(kind, &view(&primary), &views).map_err(decode_err)? {
-        Decoded::Ok(_) => Ok(None),
-        Decoded::Decline(reason) => Ok(Some(reason)),
-    }
+    Ok(match decode_tuples(kind, &primary, &deps)? {
+        Decoded::Ok(_) => None,
+        Decoded::Decline(reason) => Some(reason),
+    })
 }
 
 fn legs<'a, 'py>(route: &'a [(PyRef<'py, PyPool>, bool)]) -> Vec<(&'a pool::Pool, bool)> {
