@@ -246,6 +246,11 @@ def _full_quote(
     return Quote(KIND, state.address, mint_in, mint_out, amount_in, amount_out, fee, exact_in)
 
 
+# A PoolState's discriminator and its ten keys (config, creator, vaults, LP and token mints,
+# token programs, observation): the dependencies are among them.
+_KEYS_END = 8 + 10 * 32
+
+
 class RaydiumCpmmVenue:
     """The Raydium CPMM program: decode, quote, apply, encode, JSON and swap instruction."""
 
@@ -256,16 +261,27 @@ class RaydiumCpmmVenue:
 
     def __init__(self, memo_size: int = MEMO_SIZE) -> None:
         self._decoder = CpmmDecoder(memo_size)
+        self._deps: dict[tuple[Pubkey, bytes], tuple[Pubkey, ...]] = {}
 
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
+        # The keys sit before everything a swap changes: once bytes with this head have
+        # decoded, the list is known without building the pool again.
+        head = (primary.owner, primary.data[:_KEYS_END])
+        known = self._deps.get(head)
+        if known is not None:
+            return known
         pool = self._decoder.pool(primary)
-        return (
+        deps = (
             pool.amm_config,
             pool.token_0_vault,
             pool.token_1_vault,
             pool.token_0_mint,
             pool.token_1_mint,
         )
+        if len(self._deps) >= MEMO_SIZE:
+            self._deps.clear()
+        self._deps[head] = deps
+        return deps
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> CpmmState:
         pool, config, side_a, side_b, slot = self._decoder.accounts(primary, deps)
