@@ -12,14 +12,9 @@ from typing import Any
 
 import pytest
 
-from solarb_runtime.commands.assembly import build_executor
-from solarb_runtime.commands.bench_engine import pair_config
-from solarb_runtime.commands.parts import Finders
+from solarb_runtime.commands.bench_engine import pair_config, paper_engine
 from solarb_runtime.config import StrategyConfig, parse_config
 from solarb_runtime.engine import Engine
-from solarb_runtime.market.state import MarketState
-from solarb_runtime.risk.abort import AbortMonitor
-from solarb_runtime.risk.guards import GuardLimits, Guards, abort_limits
 from solarb_runtime.sources.sim import SimSource
 from solarb_runtime.sources.sim_makers import default_makers
 from solarb_runtime.venues.registry import VENUES
@@ -36,17 +31,8 @@ def _config(seed: int, max_hops: int) -> StrategyConfig:
 def _run(seed: int, max_hops: int, *, native: bool) -> tuple[Engine, list[dict[str, Any]]]:
     cfg = _config(seed, max_hops)
     source = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=60)
-    market = MarketState([(p.kind, p.address) for p in source.pools()], VENUES, native=native)
     journal = ListJournal()
-    engine = Engine(
-        name="parity",
-        mode="paper",
-        market=market,
-        finder=Finders(cfg, market),
-        gate=Guards(GuardLimits.from_config(cfg), AbortMonitor(abort_limits(cfg))),
-        executor=build_executor(cfg, "paper", market),
-        journal=journal,
-    )
+    engine = paper_engine(cfg, source, journal, native=native)
     engine.run(source)
     records = [{"record": kind, **doc} for kind, doc in journal.records]
     for record in records:

@@ -36,7 +36,7 @@ from solarb_runtime.commands.assembly import build_executor
 from solarb_runtime.commands.parts import Finders
 from solarb_runtime.config import StrategyConfig, parse_config
 from solarb_runtime.domain.account import RawAccount
-from solarb_runtime.engine import Engine, percentile
+from solarb_runtime.engine import Engine, JournalSink, percentile
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.risk.abort import AbortMonitor
 from solarb_runtime.risk.guards import GuardLimits, Guards, abort_limits
@@ -111,6 +111,29 @@ class PairResult:
     wall_s: float
 
 
+def paper_engine(
+    cfg: StrategyConfig,
+    source: SimSource,
+    journal: JournalSink,
+    *,
+    native: bool = True,
+    tracer: OpportunityTracer = TRACER_OFF,
+) -> Engine:
+    """The real finders, guards and paper executor over the pools `source` delivers."""
+    pools = [(p.kind, p.address) for p in source.pools()]
+    market = MarketState(pools, VENUES, native=native)
+    return Engine(
+        name=cfg.name,
+        mode="paper",
+        market=market,
+        finder=Finders(cfg, market),
+        gate=Guards(GuardLimits.from_config(cfg), AbortMonitor(abort_limits(cfg))),
+        executor=build_executor(cfg, "paper", market),
+        journal=journal,
+        tracer=tracer,
+    )
+
+
 def bench_pair(
     *,
     slots: int,
@@ -124,18 +147,7 @@ def bench_pair(
     `native=False`: the Python reference venues alone (the same decisions, slower)."""
     cfg = pair_config(seed)
     source = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=slots)
-    pools = [(p.kind, p.address) for p in source.pools()]
-    market = MarketState(pools, VENUES, native=native)
-    engine = Engine(
-        name="bench",
-        mode="paper",
-        market=market,
-        finder=Finders(cfg, market),
-        gate=Guards(GuardLimits.from_config(cfg), AbortMonitor(abort_limits(cfg))),
-        executor=build_executor(cfg, "paper", market),
-        journal=NullJournal(),
-        tracer=tracer,
-    )
+    engine = paper_engine(cfg, source, NullJournal(), native=native, tracer=tracer)
     first: list[int] = []
     seen = 0
 
