@@ -3,10 +3,10 @@
 The hot path is synchronous and its unit of work is a batch of accounts (what a source
 delivered together: one sim slot, one RPC poll, one Redis read). The whole batch is stored,
 each affected pool is decoded once (never on a half-updated state), the finders re-evaluate
-once the routes through the union of the pools that changed, each opportunity gets a decision, and a
-send goes to the executor, all before the next event is read. Decisions use the source
-clock (`ts_ns`), so a replay decides exactly as the run it recorded; latency is measured
-on the process's monotonic clock. Redis status and control are edges: throttled, and a
+the routes through the pools that changed, each opportunity gets a decision as it is
+found, and a send goes to the executor, all before the next event is read. Decisions use
+the source clock (`ts_ns`), so a replay decides exactly as the run it recorded; latency is
+measured on the process's monotonic clock. Redis status and control are edges: throttled, and a
 Redis failure is counted, never fatal.
 """
 

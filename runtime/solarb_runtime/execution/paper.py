@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import solarb_native
 from solders.pubkey import Pubkey
@@ -19,18 +18,9 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.decision import Decision, ExecutionReport
 from solarb_runtime.domain.mode import Mode
 from solarb_runtime.domain.opportunity import Opportunity
-from solarb_runtime.venues.base import PoolState, Venue, VenueError
-from solarb_runtime.venues.native import NativePool, quote_error
-
-
-class PoolLookup(Protocol):
-    """The part of `MarketState` a paper fill reads."""
-
-    def pool(self, address: Pubkey) -> PoolState | None: ...
-
-    def venue_of(self, pool: Pubkey) -> Venue[Any]: ...
-
-    def native_leg(self, address: Pubkey, mint_in: Pubkey) -> tuple[NativePool, bool] | None: ...
+from solarb_runtime.strategy.route import PoolLookup
+from solarb_runtime.venues.base import VenueError
+from solarb_runtime.venues.native import quote_error
 
 
 @dataclass(order=True, slots=True)

@@ -84,6 +84,11 @@ class TokenGraph:
         edges = self._pool_edges.get(pool)
         return None if edges is None else (edges[0].mint_in, edges[0].mint_out)
 
+    def sells_a(self, pool: Pubkey, mint_in: Pubkey) -> bool:
+        """Whether giving `mint_in` to `pool` swaps its mint_a for mint_b (a_to_b)."""
+        edges = self._pool_edges.get(pool)
+        return edges is not None and edges[0].mint_in == mint_in
+
     def pools_between(self, a: Pubkey, b: Pubkey) -> list[Pubkey]:
         return [e.pool for e in self.edges_from(a) if e.mint_out == b]
 
@@ -131,7 +136,6 @@ class MarketState:
         # native pools something asked for (dropped whenever the native pool changes).
         self._pools: dict[Pubkey, PoolState] = {}
         self._native: dict[Pubkey, NativePool] = {}
-        self._mint_a: dict[Pubkey, Pubkey] = {}  # of native pools (mints never change)
         # Each stored account as the native core takes it, built once per update.
         self._native_tuples: dict[Pubkey, NativeAccount] = {}
         self._key_bytes: dict[Pubkey, bytes] = {}
@@ -332,8 +336,8 @@ class MarketState:
         self._native[pool] = native
         self._pools.pop(pool, None)  # the Python state is re-decoded when asked for
         if old is None:
-            mint_a = self._mint_a[pool] = Pubkey.from_bytes(native.mint_a)
-            self.graph.add(pool, native.kind, mint_a, Pubkey.from_bytes(native.mint_b))
+            mint_a, mint_b = Pubkey.from_bytes(native.mint_a), Pubkey.from_bytes(native.mint_b)
+            self.graph.add(pool, native.kind, mint_a, mint_b)
         changed.add(pool)
 
     def _reject(self, kind: str, exc: Exception) -> None:
@@ -370,7 +374,7 @@ class MarketState:
     def native_leg(self, address: Pubkey, mint_in: Pubkey) -> tuple[NativePool, bool] | None:
         """The native pool and the swap direction (a_to_b) for selling `mint_in` to it."""
         native = self._native.get(address)
-        return None if native is None else (native, mint_in == self._mint_a[address])
+        return None if native is None else (native, self.graph.sells_a(address, mint_in))
 
     def current(self, address: Pubkey) -> object | None:
         """The object the pool's latest decode produced: a new one after every change."""

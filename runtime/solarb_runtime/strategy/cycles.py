@@ -108,8 +108,7 @@ class CycleSearch:
         index = self._pool_index
         edges = []
         for hop in self._edges:
-            mints = graph.mints(hop.pool)
-            a_to_b = mints is not None and hop.mint_in == mints[0]
+            a_to_b = graph.sells_a(hop.pool, hop.mint_in)
             probe = self._probe.get(hop.mint_in)
             # A probe past u64 cannot be quoted: no rate, as the venues refuse it.
             edges.append((index[hop.pool], a_to_b, probe if probe and probe <= U64_MAX else None))
@@ -175,12 +174,13 @@ class CycleSearch:
     def _refresh(self, pools: list[Pubkey]) -> None:
         """Re-rate the edges of `pools` on their current states (natively where held)."""
         market, index = self.market, self._pool_index
-        self._book.set_pools([(index[p], market.native(p)) for p in pools])
-        for pool in pools:
+        natives = [market.native(p) for p in pools]
+        self._book.set_pools([(index[p], n) for p, n in zip(pools, natives, strict=True)])
+        for pool, native in zip(pools, natives, strict=True):
             current = market.current(pool)
             if current is not None:
                 self._rated[pool] = current
-            if market.native(pool) is None:
+            if native is None:
                 for eid in self._pool_edges[pool]:
                     self._book.set_rate(eid, self._python_rate(eid))
             self.stats.rates_refreshed += len(self._pool_edges[pool])

@@ -87,8 +87,7 @@ class EdgeJoiner:
                 key = (hop.pool, hop.mint_in)
                 if key not in edge_ids:
                     edge_ids[key] = len(edges)
-                    mints = self.market.graph.mints(hop.pool)
-                    a_to_b = mints is not None and hop.mint_in == mints[0]
+                    a_to_b = self.market.graph.sells_a(hop.pool, hop.mint_in)
                     edges.append((index.setdefault(hop.pool, len(index)), a_to_b, None))
                 cycle.append(edge_ids[key])
             cycles.append(cycle)
