@@ -182,13 +182,7 @@ class Sizer:
         quotes = route_quotes(route, size)
         assert quotes is not None  # maximise only returns defined points
         gross = quotes[-1].amount_out - size
-        return SizedRoute(
-            size=size,
-            quotes=quotes,
-            costs=costs.total(size, gross),
-            ev=value,
-            min_outs=tuple(min_out(q.amount_out, self.slippage_bps) for q in quotes),
-        )
+        return self._sized(size, quotes, costs.total(size, gross), value)
 
     def native_costs(self) -> tuple[int, tuple[int, int], tuple[int, int]]:
         """The cost model as the native sizer takes it: fixed, flash fee bps, tip share."""
@@ -204,10 +198,14 @@ class Sizer:
         """A native sizer's result as the `SizedRoute` this sizer would return."""
         size, ev, total, swaps = found
         quotes = tuple(native_quote(hop, swap) for hop, swap in zip(hops, swaps, strict=True))
+        return self._sized(size, quotes, total, ev)
+
+    def _sized(self, size: int, quotes: tuple[Quote, ...], costs: int, ev: int) -> SizedRoute:
+        """The route at `size`, each leg's min-out from the slippage budget."""
         return SizedRoute(
             size=size,
             quotes=quotes,
-            costs=total,
+            costs=costs,
             ev=ev,
             min_outs=tuple(min_out(q.amount_out, self.slippage_bps) for q in quotes),
         )
