@@ -172,51 +172,28 @@ def test_polish_gives_up_when_its_search_does() -> None:
     ceiling, misled = 171572.0, 10.0
     best_near_guess = max(v for x in (999, 1000, 1001) if (v := ev(x)) is not None)
     assert ceiling - best_near_guess > misled  # the polish does search
-    found = opt.polish(
-        ev,
-        1,
-        10**6,
-        1000.0,
-        level=level,
-        start=None,
-        cost_rate=1.0,
-        ceiling=ceiling,
-        tolerance=1,
-        misled=misled,
-        flat=1.0,
-    )
-    assert found is None
+
+    def polish(level: Callable[[int], int | None], guess: float) -> tuple[int, int] | None:
+        return opt.polish(
+            _ev(level),
+            1,
+            10**6,
+            guess,
+            level=level,
+            start=None,
+            cost_rate=1.0,
+            ceiling=ceiling,
+            tolerance=1,
+            misled=misled,
+            flat=1.0,
+        )
+
+    assert polish(level, 1000.0) is None
     # A guess inside the hole falls back to the model-step search, which gives up too.
-    level = _hyperbola_level(A_GAP, B_GAP, (414100, 414200))
-    found = opt.polish(
-        _ev(level),
-        1,
-        10**6,
-        414150.0,
-        level=level,
-        start=None,
-        cost_rate=1.0,
-        ceiling=ceiling,
-        tolerance=1,
-        misled=misled,
-        flat=1.0,
-    )
-    assert found is None
+    assert polish(_hyperbola_level(A_GAP, B_GAP, (414100, 414200)), 414150.0) is None
     # Without the hole the same polish sizes the curve.
     whole = _hyperbola_level(A_GAP, B_GAP)
-    found = opt.polish(
-        _ev(whole),
-        1,
-        10**6,
-        1000.0,
-        level=whole,
-        start=None,
-        cost_rate=1.0,
-        ceiling=ceiling,
-        tolerance=1,
-        misled=misled,
-        flat=1.0,
-    )
+    found = polish(whole, 1000.0)
     assert found is not None
     assert found[1] == _ev(whole)(found[0])
 
