@@ -34,6 +34,7 @@ from solarb_runtime.sources.base import (
     SlotUpdate,
     Source,
     SourceEvent,
+    batch_accounts,
 )
 from solarb_runtime.telemetry.metrics import RuntimeMetrics
 from solarb_runtime.telemetry.tracing import TRACER_OFF, OpportunityTracer, StageTime, trace_id_hex
@@ -283,7 +284,7 @@ class Engine:
         self._collect(now)
         if isinstance(event, AccountBatch | AccountUpdate):
             # Tick->decision latency runs from here: the batch's arrival.
-            accounts = event.accounts if isinstance(event, AccountBatch) else (event.account,)
+            accounts = batch_accounts(event)
             stats.account_updates += len(accounts)
             stats.batches += 1
             changed = self.market.apply_batch(accounts, now)
