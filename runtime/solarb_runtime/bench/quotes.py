@@ -254,11 +254,7 @@ def decode_inputs(
     venue: Venue[Any], cases: Sequence[QuoteCase]
 ) -> list[tuple[RawAccount, dict[Pubkey, RawAccount]]]:
     """The raw accounts of each distinct state among `cases` (what a feed delivers)."""
-    seen: dict[int, tuple[RawAccount, dict[Pubkey, RawAccount]]] = {}
-    for c in cases:
-        if id(c.state) not in seen:
-            seen[id(c.state)] = venue.encode(c.state)
-    return list(seen.values())
+    return [venue.encode(c.state) for c in _distinct(cases)]
 
 
 def decode_pass(
@@ -325,7 +321,7 @@ def native_passes(
 
 
 def _distinct(cases: Sequence[QuoteCase]) -> list[QuoteCase]:
-    """The first case of each distinct state, in `decode_inputs` order."""
+    """The first case of each distinct state, in order."""
     seen: dict[int, QuoteCase] = {}
     for c in cases:
         seen.setdefault(id(c.state), c)
