@@ -43,7 +43,6 @@ from solarb_runtime.venues.native import (
     NativePool,
     native_account,
     native_deps,
-    native_pool,
 )
 from solarb_runtime.venues.orca_whirlpool import VENUE as WHIRLPOOL
 from solarb_runtime.venues.phoenix import VENUE as PHOENIX
@@ -296,8 +295,8 @@ def native_passes(
     inputs = decode_inputs(venue, cases)
     decoded = native_inputs(venue, inputs)
     pools: dict[int, NativePool] = {}
-    for c, (primary, deps) in zip(_distinct(cases), inputs, strict=True):
-        pool = native_pool(venue.kind, primary, deps, venue.dependencies(primary))
+    for c, (kind, primary, deps) in zip(_distinct(cases), decoded, strict=True):
+        pool = solarb_native.decode(kind, primary, deps)
         if pool is None:
             return None
         pools[id(c.state)] = pool
