@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from solders.pubkey import Pubkey
@@ -13,7 +14,7 @@ from solarb_runtime.execution.paper import PaperExecutor
 from solarb_runtime.execution.shadow import ShadowExecutor
 from solarb_runtime.market.hotstate import Control
 from solarb_runtime.market.state import MarketState
-from solarb_runtime.sources.base import Idle, Source
+from solarb_runtime.sources.base import Idle, Source, SourceEvent
 from solarb_runtime.sources.recorder import RecordingSource
 from solarb_runtime.sources.replay import ReplaySource
 from tests.support.engine_kit import (
@@ -124,3 +125,39 @@ def test_trip_and_control_drop_to_shadow_and_kill() -> None:
     engine.apply_control(Control(kill=True, reason="operator"), 2)
     assert engine.killed
     assert engine.stats.trips[-1].kind == "manual_kill"
+
+
+def test_the_cyclic_gc_runs_between_events_not_inside_one() -> None:
+    source = fake_sim(fake_config(), max_slots=40)
+    engine, _, _ = _engine(source)
+    inside = False
+    collections: list[bool] = []  # for each collection: did it start inside an event?
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(inside)
+
+    handle = engine.handle
+
+    def handle_with_garbage(event: SourceEvent) -> None:
+        nonlocal inside
+        inside = True
+        try:
+            # Cyclic garbage, far past gen 0's threshold: automatic GC would run here.
+            for _ in range(5 * gc.get_threshold()[0]):
+                cycle: list[object] = []
+                cycle.append(cycle)
+            handle(event)
+        finally:
+            inside = False
+
+    engine.handle = handle_with_garbage  # type: ignore[method-assign]
+    gc.callbacks.append(watch)
+    try:
+        assert gc.isenabled()
+        engine.run(source)
+    finally:
+        gc.callbacks.remove(watch)
+    assert collections, "the garbage was collected (between events)"
+    assert not any(collections)
+    assert gc.isenabled()  # automatic collection is back after the run
