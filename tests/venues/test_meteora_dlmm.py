@@ -36,17 +36,34 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
     pack_bin,
 )
 from solarb_runtime.venues.meteora_dlmm_math import (
+    MAX_FEE_RATE,
     BinLiquidity,
+    base_fee_rate,
     bin_exact_in,
     bin_exact_out,
     price_from_id,
     swap,
-    total_fee_rate,
 )
 from solarb_runtime.venues.meteora_dlmm_samples import sample_request, sample_state, varied_state
 
 POOL = Pubkey.new_unique()
 U128_MAX = (1 << 128) - 1
+
+
+# The program's fee rate at one volatility accumulator (the venue inlines it per bin).
+
+
+def variable_fee_rate(p: StaticParameters, bin_step: int, volatility_accumulator: int) -> int:
+    if p.variable_fee_control == 0:
+        return 0
+    square = (volatility_accumulator * bin_step) ** 2
+    return (p.variable_fee_control * square + 99_999_999_999) // 100_000_000_000
+
+
+def total_fee_rate(p: StaticParameters, bin_step: int, volatility_accumulator: int) -> int:
+    """Fee rate in 1e-9 units, capped at MAX_FEE_RATE (10%)."""
+    rate = base_fee_rate(p, bin_step) + variable_fee_rate(p, bin_step, volatility_accumulator)
+    return min(rate, MAX_FEE_RATE)
 
 
 def _params(vfc: int = 0) -> StaticParameters:

@@ -44,7 +44,6 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
 from solarb_runtime.venues.meteora_dlmm_math import (
     price_from_id,
     support_limit_order,
-    total_fee_rate,
     update_references,
 )
 from solarb_runtime.venues.meteora_dlmm_samples import (
@@ -53,6 +52,7 @@ from solarb_runtime.venues.meteora_dlmm_samples import (
     with_limit_orders,
 )
 from solarb_runtime.venues.token import EXT_TRANSFER_FEE_CONFIG, TransferFee
+from tests.venues.test_meteora_dlmm import total_fee_rate
 
 ONE = Fraction(1 << 64)
 FEE_PRECISION = 10**9

@@ -32,23 +32,26 @@ from solarb_runtime.venues.orca_whirlpool import (
     WhirlpoolState,
 )
 from solarb_runtime.venues.orca_whirlpool_layout import (
+    _NOT_SUPPLIED,
     FIXED_TICK_ARRAY_DISCRIMINATOR,
     MEMO_PROGRAM,
     WHIRLPOOL_DISCRIMINATOR,
     WHIRLPOOL_PROGRAM,
     ZERO_TICK,
+    Hop,
     RewardInfo,
     Tick,
     TickArray,
+    _hop,
     decode_tick_array,
     encode_tick_array,
     oracle_address,
-    path_hops_reference,
     path_walk,
     swap_start_indexes,
     tick_array_address,
 )
 from solarb_runtime.venues.orca_whirlpool_math import (
+    FEE_RATE_MUL_VALUE,
     MAX_SQRT_PRICE_X64,
     MAX_TICK_INDEX,
     MIN_SQRT_PRICE_X64,
@@ -57,13 +60,15 @@ from solarb_runtime.venues.orca_whirlpool_math import (
     WhirlpoolMathError,
     amount_delta_a,
     amount_delta_b,
-    compute_swap_step,
+    next_sqrt_price_from_a_round_up,
+    next_sqrt_price_from_b_round_down,
     sqrt_price_from_tick_index,
     step_in,
     step_out,
     tick_index_from_sqrt_price,
     tick_index_from_sqrt_price_reference,
     try_amount_delta_a,
+    try_amount_delta_b,
 )
 from solarb_runtime.venues.orca_whirlpool_samples import sample_request, sample_state
 from solarb_runtime.venues.token import MintInfo, TransferFee
@@ -147,6 +152,72 @@ def test_amount_deltas_round_as_the_program() -> None:
     # But L·Δp ≥ 2^192 cannot even be shifted: the program's hard MultiplicationOverflow.
     with pytest.raises(WhirlpoolMathError, match="MultiplicationOverflow"):
         try_amount_delta_a(MIN_SQRT_PRICE_X64, MAX_SQRT_PRICE_X64, 1 << 100, True)
+
+
+# The program's general swap step: the reference for the inlined `step_in` / `step_out`.
+
+
+def next_sqrt_price(
+    sqrt_price: int, liquidity: int, amount: int, is_input: bool, a_to_b: bool
+) -> int:
+    if is_input == a_to_b:
+        return next_sqrt_price_from_a_round_up(sqrt_price, liquidity, amount, is_input)
+    return next_sqrt_price_from_b_round_down(sqrt_price, liquidity, amount, is_input)
+
+
+def compute_swap_step(
+    amount_remaining: int,
+    fee_rate: int,
+    liquidity: int,
+    price_current: int,
+    price_target: int,
+    *,
+    is_input: bool,
+    a_to_b: bool,
+) -> tuple[int, int, int, int]:
+    """The program's `compute_swap`: (amount in, amount out, next price, fee amount).
+
+    The "fixed" token is the one the caller specified (input for exact-in); it is rounded in
+    the pool's favour (up for input, down for output), the other token the opposite way.
+    """
+    fixed_is_a = a_to_b == is_input
+    if fixed_is_a:
+        initial = try_amount_delta_a(price_current, price_target, liquidity, is_input)
+    else:
+        initial = try_amount_delta_b(price_current, price_target, liquidity, is_input)
+    amount_calc = (
+        amount_remaining * (FEE_RATE_MUL_VALUE - fee_rate) // FEE_RATE_MUL_VALUE
+        if is_input
+        else amount_remaining
+    )
+    if initial is not None and initial <= amount_calc:
+        price_next = price_target
+    else:
+        price_next = next_sqrt_price(price_current, liquidity, amount_calc, is_input, a_to_b)
+    is_max_swap = price_next == price_target
+    if fixed_is_a:
+        unfixed = amount_delta_b(price_current, price_next, liquidity, not is_input)
+    else:
+        unfixed = amount_delta_a(price_current, price_next, liquidity, not is_input)
+    if is_max_swap and initial is not None:
+        fixed = initial
+    elif fixed_is_a:
+        fixed = amount_delta_a(price_current, price_next, liquidity, is_input)
+    else:
+        fixed = amount_delta_b(price_current, price_next, liquidity, is_input)
+    if is_input:
+        amount_in, amount_out = fixed, unfixed
+    else:
+        amount_in, amount_out = unfixed, min(fixed, amount_remaining)
+    if is_input and not is_max_swap:
+        fee_amount = amount_remaining - amount_in
+        if fee_amount < 0:
+            raise WhirlpoolMathError("AmountRemainingOverflow")
+    else:
+        fee_amount = -(-(amount_in * fee_rate) // (FEE_RATE_MUL_VALUE - fee_rate))
+        if fee_amount > U64_MAX:
+            raise WhirlpoolMathError("NumberDownCastError")
+    return amount_in, amount_out, price_next, fee_amount
 
 
 def test_exact_in_small_swap_golden() -> None:
@@ -690,6 +761,80 @@ def test_fixed_array_diff_decode_equals_a_full_decode(seed: int, data: st.DataOb
 
 
 # --- the swap path ----------------------------------------------------------------------------
+
+
+# The program's per-hop search: the reference for `path_walk`'s single pass.
+
+
+class _PastSupplied(Exception):
+    """The walk needs an array that was not supplied (the reason becomes the quote error)."""
+
+
+def _next_initialized(
+    arrays: tuple[TickArray, ...], tick: int, spacing: int, a_to_b: bool, index: int
+) -> tuple[int, int]:
+    """`SwapTickSequence::get_next_initialized_tick_index`: (array index, tick index)."""
+    span = TICK_ARRAY_SIZE * spacing
+    while True:
+        if index >= len(arrays):
+            raise _PastSupplied("the swap runs past the supplied tick arrays")
+        array = arrays[index]
+        start = array.start_tick_index
+        lower, upper = (
+            (start, start + span) if a_to_b else (start - spacing, start + span - spacing)
+        )
+        if not lower <= tick < upper:
+            raise _PastSupplied(f"tick {tick} is not in the array at {start}")
+        offset = (tick - start) // spacing
+        found = None
+        if a_to_b:
+            for o in reversed(array.initialized_offsets):
+                if o <= offset:
+                    found = o
+                    break
+        else:
+            for o in array.initialized_offsets:
+                if o > offset:
+                    found = o
+                    break
+        if found is not None:
+            return index, start + found * spacing
+        if a_to_b and start <= MIN_TICK_INDEX:
+            return index, MIN_TICK_INDEX
+        if not a_to_b and start + span > MAX_TICK_INDEX:
+            return index, MAX_TICK_INDEX
+        if index + 1 == len(arrays):
+            return index, (start if a_to_b else start + span - 1)
+        tick = start - 1 if a_to_b else start + span - 1
+        index += 1
+
+
+def path_hops_reference(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str]:
+    """The hops and end reason by calling the program's search once per hop (the tests'
+    reference for `path_walk`, which gets the same answers in one pass over the arrays)."""
+    arrays = state.sequence_a_to_b if a_to_b else state.sequence_b_to_a
+    spacing = state.tick_spacing
+    limit = MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64
+    hops: list[Hop] = []
+    end = _NOT_SUPPLIED
+    tick = state.tick_current_index
+    index = 0
+    while arrays:
+        try:
+            index, next_tick = _next_initialized(arrays, tick, spacing, a_to_b, index)
+        except _PastSupplied as exc:
+            end = str(exc)
+            break
+        array = arrays[index]
+        hop = _hop(array, next_tick, spacing, a_to_b, limit)
+        hops.append(hop)
+        tick_offset = (next_tick - array.start_tick_index) // spacing
+        if (a_to_b and tick_offset == 0) or (not a_to_b and tick_offset == TICK_ARRAY_SIZE - 1):
+            index += 1  # the next search starts in the next array
+        tick = hop[5]
+        if hop[0] == limit:
+            break  # reaching it ends the loop
+    return tuple(hops), end
 
 
 def _state_near_a_bound(rng: random.Random) -> WhirlpoolState:

@@ -123,3 +123,8 @@ class LegCurve:
         """Output per unit of input at `x` (0 past the capacity)."""
         found = self.piece_at(x)
         return 0.0 if found is None else found[1].marginal(x)
+
+
+NO_LIQUIDITY = LegCurve((line(0.0, 0.0, 0.0, 0.0),))
+"""A leg that takes nothing: a pool or market that refuses the swap, or has no liquidity
+on the side it walks."""

@@ -36,6 +36,7 @@ from solarb_runtime.venues.base import (
     other_mint,
 )
 from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.memo import AccountMemo, remember
 from solarb_runtime.venues.meteora_dlmm_curve import leg_curve
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_ARRAY_LEN,
@@ -46,13 +47,12 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
     EMPTY_BIN_BYTES,
     PROGRAM_ID,
     SYSVAR_OWNER,
-    AccountMemo,
     Bin,
     BinArray,
     Clock,
     LbPair,
+    bin_array_pda,
     bin_from_raw,
-    cached_bin_array_pda,
     check_internal_bitmap,
     decode_bin_array,
     decode_clock,
@@ -69,6 +69,7 @@ from solarb_runtime.venues.meteora_dlmm_math import (
     SwapResult,
     next_array_with_liquidity,
     price_from_id,
+    refusal,
     swap,
     swap_totals,
 )
@@ -145,20 +146,13 @@ def _prepare(state: DlmmState) -> _Prepared:
     if hit is not None and hit[0] is state:
         return hit[1]
     pair = state.pair
-    refusal = None
-    if pair.status != "enabled":
-        refusal = "pair is disabled"
-    elif pair.pair_type in ("permission", "customizable-permissionless"):
-        now = state.slot if pair.activation_type == "slot" else state.clock_unix_ts
-        if now < pair.activation_point:
-            refusal = f"pair activates at {pair.activation_point}"
     prepared = _Prepared(
         SwapContext(
             pair, {a.index: a for a in state.bin_arrays}, state.address, state.clock_unix_ts
         ),
         state.mint_x.transfer_fee(state.epoch),
         state.mint_y.transfer_fee(state.epoch),
-        refusal,
+        refusal(pair, state.slot, state.clock_unix_ts),
     )
     if len(_prepared) >= _PREPARED_LIMIT:
         del _prepared[next(iter(_prepared))]
@@ -183,7 +177,6 @@ class MeteoraDlmmVenue:
     def __init__(self, memo_size: int = _MEMO_SIZE) -> None:
         self._pairs: AccountMemo[LbPair] = AccountMemo(memo_size)
         self._arrays: AccountMemo[BinArray] = AccountMemo(memo_size)
-        self._mints: AccountMemo[MintInfo] = AccountMemo(memo_size)
         self._clocks: AccountMemo[Clock] = AccountMemo(4)
         self._array_keys: dict[tuple[Pubkey, int, bytes], tuple[Pubkey, ...]] = {}
         self._dep_shapes: dict[tuple[object, ...], tuple[Pubkey, Pubkey]] = {}
@@ -197,9 +190,7 @@ class MeteoraDlmmVenue:
         if mints is None:
             pair = self._pairs.decode(primary, decode_lb_pair)
             mints = (pair.token_x_mint, pair.token_y_mint)
-            if len(self._dep_shapes) >= _MEMO_SIZE:
-                self._dep_shapes.clear()
-            self._dep_shapes[shape] = mints
+            remember(self._dep_shapes, shape, mints, _MEMO_SIZE)
         active_id = _ACTIVE_ID.unpack_from(data, 76)[0]
         check_internal_bitmap(primary.pubkey, active_id)
         bitmap = data[584:712]
@@ -218,19 +209,16 @@ class MeteoraDlmmVenue:
                     if found not in indices:
                         indices.append(found)
                     index = found - 1 if swap_for_y else found + 1
-            arrays = tuple(cached_bin_array_pda(primary.pubkey, i) for i in sorted(indices))
-            if len(self._array_keys) >= _MEMO_SIZE:
-                self._array_keys.clear()
-            self._array_keys[key] = arrays
+            arrays = tuple(bin_array_pda(primary.pubkey, i) for i in sorted(indices))
+            remember(self._array_keys, key, arrays, _MEMO_SIZE)
         return (*mints, CLOCK_SYSVAR, *arrays)
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> DlmmState:
         pool = primary.pubkey
         pair = self._pairs.decode(primary, decode_lb_pair)
         check_internal_bitmap(pool, pair.active_id)
-        mints = self._mints
-        mint_x = mints.decode(_need(deps, pair.token_x_mint, pool, "mint X"), decode_mint)
-        mint_y = mints.decode(_need(deps, pair.token_y_mint, pool, "mint Y"), decode_mint)
+        mint_x = decode_mint(_need(deps, pair.token_x_mint, pool, "mint X"))
+        mint_y = decode_mint(_need(deps, pair.token_y_mint, pool, "mint Y"))
         _check_mint(mint_x, pair.token_x_program_flag, pool)
         _check_mint(mint_y, pair.token_y_program_flag, pool)
         clock = self._clocks.decode(_need(deps, CLOCK_SYSVAR, pool, "clock"), decode_clock)
@@ -267,13 +255,9 @@ class MeteoraDlmmVenue:
         other_mint(state, mint_in)
         if not 0 < amount <= U64_MAX:
             raise AmountOutOfRange(state.address, f"amount {amount} is not in 1..u64::MAX")
-        pair = state.pair
-        if pair.status != "enabled":
-            raise QuoteError(state.address, "pair is disabled")
-        if pair.pair_type in ("permission", "customizable-permissionless"):
-            now = state.slot if pair.activation_type == "slot" else state.clock_unix_ts
-            if now < pair.activation_point:
-                raise QuoteError(state.address, f"pair activates at {pair.activation_point}")
+        reason = refusal(state.pair, state.slot, state.clock_unix_ts)
+        if reason is not None:
+            raise QuoteError(state.address, reason)
         return mint_in == state.mint_a
 
     def _swap(self, state: DlmmState, amount: int, swap_for_y: bool, exact_in: bool) -> SwapResult:
@@ -358,10 +342,8 @@ class MeteoraDlmmVenue:
         hit = _curves.get(key)
         if hit is not None and hit[0] is state:
             return hit[1]
-        curve = leg_curve(state, mint_in)
-        if len(_curves) >= _CURVE_CACHE_SIZE:
-            _curves.clear()
-        _curves[key] = (state, curve)
+        curve = leg_curve(state, mint_in, _prepare(state).ctx)
+        remember(_curves, key, (state, curve), _CURVE_CACHE_SIZE)
         return curve
 
     def apply(self, state: DlmmState, quote: Quote) -> DlmmState:

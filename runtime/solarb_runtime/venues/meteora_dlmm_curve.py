@@ -35,7 +35,7 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.venues.base import other_mint
-from solarb_runtime.venues.curve import LegCurve, Piece
+from solarb_runtime.venues.curve import NO_LIQUIDITY, LegCurve, Piece, line
 from solarb_runtime.venues.meteora_dlmm_layout import (
     BIN_LEN,
     BIN_ORDERS,
@@ -48,14 +48,11 @@ from solarb_runtime.venues.meteora_dlmm_layout import (
 from solarb_runtime.venues.meteora_dlmm_math import (
     BASIS_POINT_MAX,
     FEE_PRECISION,
-    MAX_FEE_RATE,
     PriceOverflow,
-    base_fee_rate,
-    fee_on_input,
+    SwapContext,
     next_array_with_liquidity,
     price_from_id,
-    support_limit_order,
-    update_references,
+    refusal,
 )
 
 if TYPE_CHECKING:
@@ -65,51 +62,36 @@ _TWO_64 = float(1 << 64)
 _U64_MAX_F = float(U64_MAX)
 # Below this a layer cannot need more than u64::MAX input atoms, float error included.
 _NEAR_U64 = _U64_MAX_F * 0.999
-_NO_LIQUIDITY = LegCurve((Piece(0.0, 0.0, 0.0, 0.0, 1.0, 0.0),))
 
 
-def is_swappable(state: DlmmState) -> bool:
-    """Whether the program accepts a swap at all (enabled, and activated if it must be)."""
-    pair = state.pair
-    if pair.status != "enabled":
-        return False
-    if pair.pair_type in ("permission", "customizable-permissionless"):
-        now = state.slot if pair.activation_type == "slot" else state.clock_unix_ts
-        if now < pair.activation_point:
-            return False
-    return True
-
-
-def leg_curve(state: DlmmState, mint_in: Pubkey) -> LegCurve:
+def leg_curve(state: DlmmState, mint_in: Pubkey, ctx: SwapContext | None = None) -> LegCurve:
     """The exact-in swap from `mint_in` as one line per bin walked (see the module doc).
 
-    A pair that refuses swaps, or has no liquidity on the side the swap walks, gives a
+    `ctx` is the state's swap context when the caller has it (built here otherwise). A
+    pair that refuses swaps, or has no liquidity on the side the swap walks, gives a
     curve of capacity 0. Raises QuoteError when `mint_in` is not one of the pair's mints.
     """
     other_mint(state, mint_in)
     swap_for_y = mint_in == state.mint_a
-    if not is_swappable(state):
-        return _NO_LIQUIDITY
+    if refusal(state.pair, state.slot, state.clock_unix_ts) is not None:
+        return NO_LIQUIDITY
     fee_x = state.mint_x.transfer_fee(state.epoch).basis_points
     fee_y = state.mint_y.transfer_fee(state.epoch).basis_points
     bps_in, bps_out = (fee_x, fee_y) if swap_for_y else (fee_y, fee_x)
     keep_in = 1.0 - bps_in / BASIS_POINT_MAX
     keep_out = 1.0 - bps_out / BASIS_POINT_MAX
     if keep_in <= 0.0 or keep_out <= 0.0:
-        return _NO_LIQUIDITY  # a 100% transfer fee: nothing reaches the pool or the trader
+        return NO_LIQUIDITY  # a 100% transfer fee: nothing reaches the pool or the trader
 
-    pair = state.pair
-    p = pair.parameters
-    bin_step = pair.bin_step
-    bitmap = pair.bin_array_bitmap
-    active_id = pair.active_id
-    v_ref, i_ref = update_references(p, pair.v_parameters, active_id, state.clock_unix_ts)
-    base_rate = base_fee_rate(p, bin_step)
-    vfc = p.variable_fee_control
-    max_va = p.max_volatility_accumulator
-    charge_input = fee_on_input(pair, swap_for_y)
-    with_orders = support_limit_order(pair)
-    arrays = {a.index: a.bins for a in state.bin_arrays}
+    if ctx is None:
+        arrays_by_index = {a.index: a for a in state.bin_arrays}
+        ctx = SwapContext(state.pair, arrays_by_index, state.address, state.clock_unix_ts)
+    bin_step = ctx.bin_step
+    bitmap = ctx.bitmap
+    charge_input = ctx.sides[swap_for_y].charge_input
+    with_orders = ctx.with_orders
+    arrays = ctx.arrays
+    fee_rate = ctx.fee_rate
     read_reserves = BIN_RESERVES.unpack_from
     read_orders = BIN_ORDERS.unpack_from
     step = -1 if swap_for_y else 1
@@ -158,14 +140,7 @@ def leg_curve(state: DlmmState, mint_in: Pubkey) -> LegCurve:
                     ):
                         done = True  # the program's u64 check on a layer's full input fails
                         break
-                    v_acc = v_ref + abs(i_ref - active_id) * BASIS_POINT_MAX
-                    v_acc = min(v_acc, max_va)
-                    rate = base_rate
-                    if vfc:
-                        scaled = v_acc * bin_step
-                        rate += (vfc * scaled * scaled + 99_999_999_999) // 100_000_000_000
-                    rate = min(rate, MAX_FEE_RATE)
-                    keep_fee = 1.0 - rate / FEE_PRECISION
+                    keep_fee = 1.0 - fee_rate(active_id) / FEE_PRECISION
                     total = float(reserve + layers)
                     width = total / per_in * in_scale
                     if charge_input:
@@ -178,10 +153,10 @@ def leg_curve(state: DlmmState, mint_in: Pubkey) -> LegCurve:
                         # The program takes at most u64::MAX atoms in: cut the bin there.
                         if x0 < _U64_MAX_F:
                             slope = gain / width
-                            yield Piece(x0, _U64_MAX_F, out0, slope, 1.0, 0.0)
+                            yield line(x0, _U64_MAX_F, out0, slope)
                         done = True
                         break
-                    yield Piece(x0, x1, out0, gain / width, 1.0, 0.0)
+                    yield line(x0, x1, out0, gain / width)
                     x0 = x1
                     out0 += gain
                 active_id += step
@@ -189,7 +164,7 @@ def leg_curve(state: DlmmState, mint_in: Pubkey) -> LegCurve:
                     done = True
                     break
 
-    return LegCurve(walk(active_id))
+    return LegCurve(walk(ctx.active_id))
 
 
 def _overflows(layers: tuple[int, ...], price: int, swap_for_y: bool) -> bool:
@@ -201,4 +176,4 @@ def _overflows(layers: tuple[int, ...], price: int, swap_for_y: bool) -> bool:
     return False
 
 
-__all__ = ["is_swappable", "leg_curve"]
+__all__ = ["leg_curve"]

@@ -12,12 +12,14 @@ import hashlib
 import struct
 import typing
 from dataclasses import dataclass
+from functools import lru_cache
 
 from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.venues.base import DecodeError, UnsupportedPool
+from solarb_runtime.venues.memo import pubkey, remember
 
 PROGRAM_ID = Pubkey.from_string("LBUZKhRxPF3XUpBCjp4YzTKgLccjZhTSDM9YuVaPwxo")
 CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
@@ -282,16 +284,6 @@ def _check_program_account(raw: RawAccount, kind: str, size: int, disc: bytes) -
 _SHARED_LIMIT = 4096
 _shared_params: dict[bytes, StaticParameters] = {}
 _shared_keys: dict[tuple[bytes, ...], tuple[Pubkey, ...]] = {}
-_shared_pairs: dict[bytes, Pubkey] = {}
-_V = typing.TypeVar("_V")
-_K = typing.TypeVar("_K")
-
-
-def _share(cache: dict[_K, _V], key: _K, value: _V) -> _V:
-    if len(cache) >= _SHARED_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
 
 
 def decode_lb_pair(raw: RawAccount) -> LbPair:
@@ -317,13 +309,18 @@ def decode_lb_pair(raw: RawAccount) -> LbPair:
     data = raw.data
     params = _shared_params.get(data[8:40])
     if params is None:
-        params = _share(
-            _shared_params, data[8:40], _static_parameters(f, function_type, collect_fee_mode)
+        params = remember(
+            _shared_params,
+            data[8:40],
+            _static_parameters(f, function_type, collect_fee_mode),
+            _SHARED_LIMIT,
         )
     key_bytes = (f[26], f[27], f[28], f[29], f[32], f[33], f[34])
     keys = _shared_keys.get(key_bytes)
     if keys is None:
-        keys = _share(_shared_keys, key_bytes, tuple(map(Pubkey.from_bytes, key_bytes)))
+        keys = remember(
+            _shared_keys, key_bytes, tuple(map(Pubkey.from_bytes, key_bytes)), _SHARED_LIMIT
+        )
     v_params = VariableParameters(
         volatility_accumulator=f[12],
         volatility_reference=f[13],
@@ -435,10 +432,7 @@ def decode_bin_array(raw: RawAccount) -> BinArray:
     index, version, lb_pair = _BIN_ARRAY_HEADER.unpack_from(data, 8)
     if not MIN_BIN_ID <= index * BINS_PER_ARRAY <= MAX_BIN_ID:
         raise DecodeError(raw.pubkey, "DLMM BinArray", f"index {index} is outside the bin id range")
-    pair = _shared_pairs.get(lb_pair)
-    if pair is None:
-        pair = _share(_shared_pairs, lb_pair, Pubkey.from_bytes(lb_pair))
-    return BinArray(raw.pubkey, index, version, pair, data[BIN_ARRAY_HEADER_LEN:])
+    return BinArray(raw.pubkey, index, version, pubkey(lb_pair), data[BIN_ARRAY_HEADER_LEN:])
 
 
 def encode_bin_array(array: BinArray) -> bytes:
@@ -463,60 +457,12 @@ def encode_clock(clock: Clock) -> bytes:
     )
 
 
+# A PDA search costs ~16 µs and a pair asks for the same few arrays on every update.
+@lru_cache(maxsize=16384)
 def bin_array_pda(lb_pair: Pubkey, index: int) -> Pubkey:
-    """The BinArray PDA: seeds ["bin_array", lb_pair, index as i64 LE]."""
+    """The BinArray PDA: seeds ["bin_array", lb_pair, index as i64 LE] (memoised)."""
     seeds = [b"bin_array", bytes(lb_pair), struct.pack("<q", index)]
     return Pubkey.find_program_address(seeds, PROGRAM_ID)[0]
-
-
-# A PDA search costs ~16 µs and a pair asks for the same few arrays on every update.
-_PDA_LIMIT = 16384
-_pdas: dict[tuple[Pubkey, int], Pubkey] = {}
-
-
-def cached_bin_array_pda(lb_pair: Pubkey, index: int) -> Pubkey:
-    """`bin_array_pda`, remembered (it is a pure function of its inputs)."""
-    key = (lb_pair, index)
-    found = _pdas.get(key)
-    if found is None:
-        if len(_pdas) >= _PDA_LIMIT:
-            _pdas.clear()
-        found = _pdas[key] = bin_array_pda(lb_pair, index)
-    return found
-
-
-class AccountMemo(typing.Generic[_V]):
-    """Decoded accounts, so an account whose bytes did not change is not decoded again.
-
-    One entry per account address holds its last bytes, owner and decoded value; a hit
-    needs the same bytes (usually the very same object, compared by identity first) and
-    owner. Failed decodes are never stored: bad bytes raise every time they are seen.
-    When full, the entry decoded longest ago goes.
-    """
-
-    __slots__ = ("_entries", "_limit")
-
-    def __init__(self, limit: int) -> None:
-        self._entries: dict[Pubkey, tuple[bytes, Pubkey, _V]] = {}
-        self._limit = limit
-
-    def decode(self, raw: RawAccount, decoder: typing.Callable[[RawAccount], _V]) -> _V:
-        entries = self._entries
-        key = raw.pubkey
-        data = raw.data
-        entry = entries.get(key)
-        if entry is not None:
-            if (entry[0] is data or entry[0] == data) and entry[1] == raw.owner:
-                return entry[2]
-            del entries[key]  # re-inserted below: newest last
-        value = decoder(raw)
-        if len(entries) >= self._limit:
-            del entries[next(iter(entries))]
-        entries[key] = (data, raw.owner, value)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 def event_authority() -> Pubkey:

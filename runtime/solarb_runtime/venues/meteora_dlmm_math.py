@@ -84,19 +84,6 @@ def base_fee_rate(p: StaticParameters, bin_step: int) -> int:
     return p.base_factor * bin_step * 10 * int(10**p.base_fee_power_factor)
 
 
-def variable_fee_rate(p: StaticParameters, bin_step: int, volatility_accumulator: int) -> int:
-    if p.variable_fee_control == 0:
-        return 0
-    square = (volatility_accumulator * bin_step) ** 2
-    return (p.variable_fee_control * square + 99_999_999_999) // 100_000_000_000
-
-
-def total_fee_rate(p: StaticParameters, bin_step: int, volatility_accumulator: int) -> int:
-    """Fee rate in 1e-9 units, capped at MAX_FEE_RATE (10%)."""
-    rate = base_fee_rate(p, bin_step) + variable_fee_rate(p, bin_step, volatility_accumulator)
-    return min(rate, MAX_FEE_RATE)
-
-
 def fee_on_excluded(amount: int, rate: int) -> int:
     """Fee to add on top of a fee-free amount: ceil(amount * rate / (1e9 - rate))."""
     denominator = FEE_PRECISION - rate
@@ -128,6 +115,18 @@ def support_limit_order(pair: LbPair) -> bool:
 def fee_on_input(pair: LbPair, swap_for_y: bool) -> bool:
     """`input-only` charges the input; `only-y` charges token Y, the output of an X→Y swap."""
     return pair.parameters.collect_fee_mode == "input-only" or not swap_for_y
+
+
+def refusal(pair: LbPair, slot: int, unix_ts: int) -> str | None:
+    """Why the program refuses every swap on `pair` at this clock (disabled, or not yet
+    activated where it must be), or None when it accepts swaps."""
+    if pair.status != "enabled":
+        return "pair is disabled"
+    if pair.pair_type in ("permission", "customizable-permissionless"):
+        now = slot if pair.activation_type == "slot" else unix_ts
+        if now < pair.activation_point:
+            return f"pair activates at {pair.activation_point}"
+    return None
 
 
 def _u64(value: int, pool: Pubkey, what: str) -> int:
@@ -446,7 +445,7 @@ def swap(
     if fills:
         # The walk stops at the bin that took the last of the amount.
         active_id = fills[-1].bin_id
-        v_acc = min(ctx.v_ref + abs(ctx.i_ref - active_id) * BASIS_POINT_MAX, ctx.max_va)
+        v_acc = ctx.volatility_accumulator(active_id)
     else:
         active_id = pair.active_id
         v_acc = pair.v_parameters.volatility_accumulator
@@ -506,6 +505,19 @@ class SwapContext:
             _Side(p.protocol_share, False, fee_on_input(pair, False), pool),
             _Side(p.protocol_share, True, fee_on_input(pair, True), pool),
         )
+
+    def volatility_accumulator(self, bin_id: int) -> int:
+        """The volatility accumulator the program uses at `bin_id` in this swap."""
+        return min(self.v_ref + abs(self.i_ref - bin_id) * BASIS_POINT_MAX, self.max_va)
+
+    def fee_rate(self, bin_id: int) -> int:
+        """The fee rate at `bin_id` (1e-9 units): base plus variable fee, capped at 10%."""
+        rate = self.base_rate
+        vfc = self.vfc
+        if vfc:
+            scaled = self.volatility_accumulator(bin_id) * self.bin_step
+            rate += (vfc * scaled * scaled + 99_999_999_999) // 100_000_000_000
+        return min(rate, MAX_FEE_RATE)
 
 
 def swap_totals(
@@ -572,7 +584,8 @@ def swap_totals(
                 if (ask_side != 0) != swap_for_y:
                     opened, processed = open_amount, processed_amount
             if mm or processed or opened:
-                # `total_fee_rate` at this bin's volatility accumulator, inlined.
+                # The bin's fee rate (base + variable at its volatility accumulator,
+                # capped), inlined.
                 v_acc = v_ref + abs(i_ref - active_id) * BASIS_POINT_MAX
                 v_acc = min(v_acc, max_va)
                 rate = base_rate

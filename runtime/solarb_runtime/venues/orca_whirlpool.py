@@ -5,7 +5,7 @@ arrays its sparse swap would load (up to three per direction), wrapped in `swap_
 Token-2022 transfer-fee handling. Adaptive-fee pools and transfer-hook mints are refused.
 
 Speed: the swap's targets are precomputed once per state and direction (`SwapPath`), and
-`state()` memoises each account's decode by its bytes (`DecodeCache`), so re-decoding a
+`state()` memoises each account's decode by its bytes (`AccountMemo`), so re-decoding a
 pool after one account changed decodes only that account (a tick array: only its changed
 ticks). `curve()` gives the continuous model the sizer uses (`orca_whirlpool_curve`).
 """
@@ -13,11 +13,11 @@ ticks). `curve()` gives the continuous model the sizer uses (`orca_whirlpool_cur
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from fractions import Fraction
 from functools import lru_cache
-from typing import ClassVar, Generic, NamedTuple, TypeVar
+from typing import ClassVar, NamedTuple
 
 from solders.instruction import AccountMeta, Instruction
 from solders.pubkey import Pubkey
@@ -35,6 +35,7 @@ from solarb_runtime.venues.base import (
     other_mint,
 )
 from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.memo import AccountMemo, remember
 from solarb_runtime.venues.orca_whirlpool_curve import leg_curve
 from solarb_runtime.venues.orca_whirlpool_layout import (
     MEMO_PROGRAM,
@@ -43,6 +44,7 @@ from solarb_runtime.venues.orca_whirlpool_layout import (
     ZERO_TICK,
     Tick,
     TickArray,
+    WhirlpoolAccount,
     WhirlpoolState,
     array_keys,
     decode_tick_array,
@@ -65,7 +67,9 @@ from solarb_runtime.venues.orca_whirlpool_math import (
     tick_index_from_sqrt_price,
 )
 from solarb_runtime.venues.token import (
+    EXT_NON_TRANSFERABLE,
     EXT_TRANSFER_HOOK,
+    ONE_IN_BASIS_POINTS,
     TransferFee,
     decode_mint,
     encode_mint,
@@ -76,8 +80,6 @@ __all__ = ["ORCA_WHIRLPOOL", "VENUE", "OrcaWhirlpoolVenue", "WhirlpoolState"]
 KIND = "orca-whirlpool"
 SWAP_V2_DISCRIMINATOR = bytes([43, 4, 237, 11, 26, 201, 30, 98])
 _SWAP_V2_ARGS = struct.Struct("<QQQQ??B")  # amount, threshold, limit (u128 lo/hi), flags, None
-_EXT_NON_TRANSFERABLE = 9
-_ONE_IN_BPS = 10_000
 # Far beyond what fits a transaction's compute budget; only guards against pathological states.
 _MAX_STEPS = 10_000
 
@@ -218,49 +220,11 @@ def _fee_included(fee: TransferFee, amount: int, pool: Pubkey) -> int:
     """`calculate_transfer_fee_included_amount`: what to send so `amount` arrives."""
     if amount == 0 or fee.basis_points == 0:
         return amount
-    extra = fee.maximum_fee if fee.basis_points == _ONE_IN_BPS else fee.inverse_fee(amount)
+    extra = fee.maximum_fee if fee.basis_points == ONE_IN_BASIS_POINTS else fee.inverse_fee(amount)
     included = amount + extra
     if included > U64_MAX or fee.fee(included) != extra:
         raise AmountOutOfRange(pool, f"transfer fee of {amount} cannot be computed")
     return included
-
-
-T = TypeVar("T")
-
-
-class DecodeCache(Generic[T]):
-    """Each account's last good decode, reused while its bytes and owner are unchanged.
-
-    A pool is re-decoded whenever any of its accounts changes, and most of them have not:
-    their `RawAccount.data` is the same bytes object (or equal bytes, re-delivered), so a
-    hit costs a dict lookup and a comparison. Only successful decodes are kept, so bad
-    bytes fail again every time. On a miss, `decode` gets the account's last good
-    (bytes, decoded) to diff against. Bounded: one entry per account, `size` accounts.
-    """
-
-    def __init__(
-        self, decode: Callable[[RawAccount, tuple[bytes, T] | None], T], size: int
-    ) -> None:
-        self._decode = decode
-        self._size = size
-        self._last: dict[Pubkey, tuple[bytes, Pubkey, T]] = {}
-
-    def __call__(self, raw: RawAccount) -> T:
-        data = raw.data
-        last = self._last
-        before = last.get(raw.pubkey)
-        if before is not None and before[0] == data and before[1] == raw.owner:
-            return before[2]
-        value = self._decode(raw, None if before is None else (before[0], before[2]))
-        if before is None and len(last) >= self._size:
-            del last[next(iter(last))]  # the account first seen longest ago
-        last[raw.pubkey] = (data, raw.owner, value)
-        return value
-
-
-def _whole(decode: Callable[[RawAccount], T]) -> Callable[[RawAccount, object], T]:
-    """A decoder that does not diff against the account's previous version."""
-    return lambda raw, _previous: decode(raw)
 
 
 @lru_cache(maxsize=4_096)
@@ -286,9 +250,8 @@ class OrcaWhirlpoolVenue:
     program_id: Pubkey = WHIRLPOOL_PROGRAM
 
     def __init__(self) -> None:
-        self._whirlpools = DecodeCache(_whole(decode_whirlpool), _DECODE_CACHE_SIZE)
-        self._mints = DecodeCache(_whole(decode_mint), _DECODE_CACHE_SIZE)
-        self._tick_arrays = DecodeCache(decode_tick_array, _DECODE_CACHE_SIZE)
+        self._whirlpools: AccountMemo[WhirlpoolAccount] = AccountMemo(_DECODE_CACHE_SIZE)
+        self._tick_arrays: AccountMemo[TickArray] = AccountMemo(_DECODE_CACHE_SIZE)
         self._dep_shapes: dict[tuple[object, ...], tuple[Pubkey, Pubkey, int]] = {}
 
     # --- accounts -------------------------------------------------------------------------
@@ -303,17 +266,15 @@ class OrcaWhirlpoolVenue:
             mint_a, mint_b, spacing = known
             tick = _TICK_AT.unpack_from(data, 81)[0]
         else:
-            wp = self._whirlpools(primary)
+            wp = self._whirlpools.decode(primary, decode_whirlpool)
             mint_a, mint_b, spacing = wp.token_mint_a, wp.token_mint_b, wp.tick_spacing
             tick = wp.tick_current_index
-            if len(self._dep_shapes) >= _DECODE_CACHE_SIZE:
-                self._dep_shapes.clear()
-            self._dep_shapes[shape] = (mint_a, mint_b, spacing)
+            remember(self._dep_shapes, shape, (mint_a, mint_b, spacing), _DECODE_CACHE_SIZE)
         arrays = tuple(key for _, key in array_keys(primary.pubkey, tick, spacing))
         return (mint_a, mint_b, *arrays, oracle_address(primary.pubkey))
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> WhirlpoolState:
-        wp = self._whirlpools(primary)
+        wp = self._whirlpools.decode(primary, decode_whirlpool)
         address = primary.pubkey
         if wp.fee_tier_index != wp.tick_spacing:
             raise UnsupportedPool(address, "adaptive-fee pool (fee tier index != tick spacing)")
@@ -325,15 +286,15 @@ class OrcaWhirlpoolVenue:
             raw = deps.get(mint)
             if raw is None:
                 raise DecodeError(mint, "mint", f"not supplied for whirlpool {address}")
-            info = self._mints(raw)
+            info = decode_mint(raw)
             if info.address != mint:
                 raise DecodeError(raw.pubkey, "mint", f"supplied under key {mint}")
             if EXT_TRANSFER_HOOK in info.extensions:
                 raise UnsupportedPool(address, f"mint {mint} has a transfer hook")
-            if _EXT_NON_TRANSFERABLE in info.extensions:
+            if EXT_NON_TRANSFERABLE in info.extensions:
                 raise UnsupportedPool(address, f"mint {mint} is non-transferable")
             # Token-2022 caps a transfer fee at 100%; past it the fee math goes negative.
-            if max(info.older_fee.basis_points, info.newer_fee.basis_points) > _ONE_IN_BPS:
+            if info.max_basis_points > ONE_IN_BASIS_POINTS:
                 raise UnsupportedPool(address, f"mint {mint} transfer fee exceeds 100%")
             mints.append(info)
         arrays = []
@@ -344,7 +305,7 @@ class OrcaWhirlpoolVenue:
             if raw.owner == SYSTEM_PROGRAM and not raw.data:
                 arrays.append(_absent_array(key, start, address))
                 continue
-            array = self._tick_arrays(raw)
+            array = self._tick_arrays.decode_against(raw, decode_tick_array)
             if array.whirlpool != address:
                 raise DecodeError(key, "TickArray", f"belongs to whirlpool {array.whirlpool}")
             if array.start_tick_index != start:

@@ -36,14 +36,13 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.amounts import U64_MAX, U128_MAX
 from solarb_runtime.venues.base import other_mint
-from solarb_runtime.venues.curve import LegCurve, Piece
+from solarb_runtime.venues.curve import NO_LIQUIDITY, LegCurve, Piece
 from solarb_runtime.venues.orca_whirlpool_layout import SwapPath, WhirlpoolState, swap_path
 from solarb_runtime.venues.orca_whirlpool_math import FEE_RATE_MUL_VALUE
+from solarb_runtime.venues.token import ONE_IN_BASIS_POINTS
 
 _Q64 = float(1 << 64)
-_BPS = 10_000.0
 _U64_MAX_F = float(U64_MAX)
-_NO_LIQUIDITY = LegCurve((Piece(0.0, 0.0, 0.0, 0.0, 1.0, 0.0),))
 
 
 def leg_curve(state: WhirlpoolState, mint_in: Pubkey) -> LegCurve:
@@ -67,11 +66,11 @@ def _build(state: WhirlpoolState, a_to_b: bool) -> LegCurve:
     price = state.sqrt_price
     limit = path.limit
     if not path.supplied or (price <= limit if a_to_b else price >= limit):
-        return _NO_LIQUIDITY
-    keep_in = 1.0 - path.fee_in.basis_points / _BPS
-    keep_out = 1.0 - path.fee_out.basis_points / _BPS
+        return NO_LIQUIDITY
+    keep_in = 1.0 - path.fee_in.basis_points / ONE_IN_BASIS_POINTS
+    keep_out = 1.0 - path.fee_out.basis_points / ONE_IN_BASIS_POINTS
     if keep_in <= 0.0 or keep_out <= 0.0:
-        return _NO_LIQUIDITY  # a 100 % transfer fee: nothing reaches the pool or the trader
+        return NO_LIQUIDITY  # a 100 % transfer fee: nothing reaches the pool or the trader
     k = keep_in * (FEE_RATE_MUL_VALUE - state.fee_rate) / FEE_RATE_MUL_VALUE
     return LegCurve(_walk(state, path, a_to_b, k, keep_out))
 

@@ -22,6 +22,7 @@ from solarb_runtime.domain.account import RawAccount, absent_account
 from solarb_runtime.domain.amounts import U8_MAX, U16_MAX, U64_MAX, U128_MAX
 from solarb_runtime.venues.base import DecodeError, PoolState
 from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.memo import pubkey, remember
 from solarb_runtime.venues.orca_whirlpool_math import (
     MAX_FEE_RATE,
     MAX_PROTOCOL_FEE_RATE,
@@ -32,7 +33,7 @@ from solarb_runtime.venues.orca_whirlpool_math import (
     TICK_ARRAY_SIZE,
     sqrt_price_from_tick_index,
 )
-from solarb_runtime.venues.token import MintInfo, TransferFee, epoch_of_slot
+from solarb_runtime.venues.token import ONE_IN_BASIS_POINTS, MintInfo, TransferFee, epoch_of_slot
 
 WHIRLPOOL_PROGRAM = Pubkey.from_string("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc")
 MEMO_PROGRAM = Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr")
@@ -222,20 +223,8 @@ def _i128(lo: int, hi: int) -> int:
 _REWARD_STRUCT = struct.Struct("<" + _REWARD)
 _REWARD_LEN = _REWARD_STRUCT.size
 _REWARD_OFFSETS = tuple(WHIRLPOOL_LEN - _REWARD_LEN * (NUM_REWARDS - i) for i in range(NUM_REWARDS))
-_PUBKEYS: dict[bytes, Pubkey] = {}
 _REWARDS: dict[bytes, RewardInfo] = {}
 _SMALL_CACHE_SIZE = 20_000
-
-
-def _pubkey(raw: bytes) -> Pubkey:
-    """`Pubkey.from_bytes`, memoised: pool accounts repeat the same few dozen keys."""
-    key = _PUBKEYS.get(raw)
-    if key is None:
-        key = Pubkey.from_bytes(raw)
-        if len(_PUBKEYS) >= _SMALL_CACHE_SIZE:
-            _PUBKEYS.clear()
-        _PUBKEYS[raw] = key
-    return key
 
 
 def _reward_info(raw: bytes) -> RewardInfo:
@@ -244,15 +233,13 @@ def _reward_info(raw: bytes) -> RewardInfo:
     if info is None:
         r = _REWARD_STRUCT.unpack(raw)
         info = RewardInfo(
-            mint=_pubkey(r[0]),
-            vault=_pubkey(r[1]),
+            mint=pubkey(r[0]),
+            vault=pubkey(r[1]),
             extension=r[2],
             emissions_per_second_x64=r[3] | r[4] << 64,
             growth_global_x64=r[5] | r[6] << 64,
         )
-        if len(_REWARDS) >= _SMALL_CACHE_SIZE:
-            _REWARDS.clear()
-        _REWARDS[raw] = info
+        remember(_REWARDS, raw, info, _SMALL_CACHE_SIZE)
     return info
 
 
@@ -282,7 +269,7 @@ def decode_whirlpool(raw: RawAccount) -> WhirlpoolAccount:
     rewards = tuple(_reward_info(data[at : at + _REWARD_LEN]) for at in _REWARD_OFFSETS)
     return WhirlpoolAccount(
         address=raw.pubkey,
-        whirlpools_config=_pubkey(v[1]),
+        whirlpools_config=pubkey(v[1]),
         whirlpool_bump=v[2],
         tick_spacing=tick_spacing,
         fee_tier_index=fee_tier_index,
@@ -293,11 +280,11 @@ def decode_whirlpool(raw: RawAccount) -> WhirlpoolAccount:
         tick_current_index=tick_current_index,
         protocol_fee_owed_a=v[12],
         protocol_fee_owed_b=v[13],
-        token_mint_a=_pubkey(v[14]),
-        token_vault_a=_pubkey(v[15]),
+        token_mint_a=pubkey(v[14]),
+        token_vault_a=pubkey(v[15]),
         fee_growth_global_a=v[16] | v[17] << 64,
-        token_mint_b=_pubkey(v[18]),
-        token_vault_b=_pubkey(v[19]),
+        token_mint_b=pubkey(v[18]),
+        token_vault_b=pubkey(v[19]),
         fee_growth_global_b=v[20] | v[21] << 64,
         reward_last_updated_timestamp=v[22],
         reward_infos=rewards,
@@ -403,9 +390,7 @@ def _fixed_tick(raw: RawAccount, slot: bytes) -> Tick:
         if row[0] > 1:
             raise DecodeError(raw.pubkey, "TickArray", f"tick flag byte {row[0]} is not a bool")
         tick = _tick_from_words(row[0] == 1, row[1:])
-        if len(_TICK_CACHE) >= _TICK_CACHE_SIZE:
-            _TICK_CACHE.clear()  # crude but bounded; a miss costs one unpack
-        _TICK_CACHE[slot] = tick
+        remember(_TICK_CACHE, slot, tick, _TICK_CACHE_SIZE)
     return tick
 
 
@@ -434,7 +419,7 @@ def _decode_fixed(raw: RawAccount, previous: tuple[bytes, TickArray] | None) -> 
                 continue
             offset = (pos - _FIXED_TICKS_AT) // TICK_LEN
             ticks[offset] = ZERO_TICK if slot == _ZERO_TICK_BYTES else _fixed_tick(raw, slot)
-    whirlpool = _pubkey(data[_FIXED_WHIRLPOOL_AT:])
+    whirlpool = pubkey(data[_FIXED_WHIRLPOOL_AT:])
     return TickArray(raw.pubkey, start, whirlpool, "fixed", tuple(ticks))
 
 
@@ -442,9 +427,7 @@ def _dynamic_tick(payload: bytes) -> Tick:
     tick = _TICK_CACHE.get(payload)  # 112 bytes: never equal to a fixed slot's 113
     if tick is None:
         tick = _tick_from_words(True, _TICK_DATA.unpack(payload))
-        if len(_TICK_CACHE) >= _TICK_CACHE_SIZE:
-            _TICK_CACHE.clear()
-        _TICK_CACHE[payload] = tick
+        remember(_TICK_CACHE, payload, tick, _TICK_CACHE_SIZE)
     return tick
 
 
@@ -481,7 +464,7 @@ def _decode_dynamic(raw: RawAccount) -> TickArray:
                 rest >>= skip + 1
             tail = TICK_ARRAY_SIZE - offset
             if consistent and len(data) >= pos + tail and data[pos : pos + tail] == bytes(tail):
-                return TickArray(raw.pubkey, start, _pubkey(whirlpool), "dynamic", tuple(ticks))
+                return TickArray(raw.pubkey, start, pubkey(whirlpool), "dynamic", tuple(ticks))
     return _decode_dynamic_in_order(raw)
 
 
@@ -511,7 +494,7 @@ def _decode_dynamic_in_order(raw: RawAccount) -> TickArray:
             raise DecodeError(raw.pubkey, kind, f"tick {offset} is truncated")
         ticks.append(_dynamic_tick(data[pos + 1 : pos + 1 + _TICK_DATA.size]))
         pos += 1 + _TICK_DATA.size
-    return TickArray(raw.pubkey, start, _pubkey(whirlpool), "dynamic", tuple(ticks))
+    return TickArray(raw.pubkey, start, pubkey(whirlpool), "dynamic", tuple(ticks))
 
 
 def encode_tick_array(array: TickArray) -> RawAccount:
@@ -586,49 +569,6 @@ class SwapPath(NamedTuple):
     fee_out: TransferFee
 
 
-class _PastSupplied(Exception):
-    """The walk needs an array that was not supplied (the reason becomes the quote error)."""
-
-
-def _next_initialized(
-    arrays: tuple[TickArray, ...], tick: int, spacing: int, a_to_b: bool, index: int
-) -> tuple[int, int]:
-    """`SwapTickSequence::get_next_initialized_tick_index`: (array index, tick index)."""
-    span = TICK_ARRAY_SIZE * spacing
-    while True:
-        if index >= len(arrays):
-            raise _PastSupplied("the swap runs past the supplied tick arrays")
-        array = arrays[index]
-        start = array.start_tick_index
-        lower, upper = (
-            (start, start + span) if a_to_b else (start - spacing, start + span - spacing)
-        )
-        if not lower <= tick < upper:
-            raise _PastSupplied(f"tick {tick} is not in the array at {start}")
-        offset = (tick - start) // spacing
-        found = None
-        if a_to_b:
-            for o in reversed(array.initialized_offsets):
-                if o <= offset:
-                    found = o
-                    break
-        else:
-            for o in array.initialized_offsets:
-                if o > offset:
-                    found = o
-                    break
-        if found is not None:
-            return index, start + found * spacing
-        if a_to_b and start <= MIN_TICK_INDEX:
-            return index, MIN_TICK_INDEX
-        if not a_to_b and start + span > MAX_TICK_INDEX:
-            return index, MAX_TICK_INDEX
-        if index + 1 == len(arrays):
-            return index, (start if a_to_b else start + span - 1)
-        tick = start - 1 if a_to_b else start + span - 1
-        index += 1
-
-
 def _tick_at(array: TickArray, tick: int, spacing: int) -> tuple[int, Tick]:
     """`get_tick`: the tick slot if `tick` is usable and inside the array, else the zero tick."""
     start = array.start_tick_index
@@ -655,37 +595,10 @@ def _hop(array: TickArray, tick: int, spacing: int, a_to_b: bool, limit: int) ->
     return (target, tick_price, delta, array.start_tick_index, offset, tick - 1 if a_to_b else tick)
 
 
-def path_hops_reference(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str]:
-    """The hops and end reason by calling the program's search once per hop (the tests'
-    reference for `path_walk`, which gets the same answers in one pass over the arrays)."""
-    arrays = state.sequence_a_to_b if a_to_b else state.sequence_b_to_a
-    spacing = state.tick_spacing
-    limit = MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64
-    hops: list[Hop] = []
-    end = _NOT_SUPPLIED
-    tick = state.tick_current_index
-    index = 0
-    while arrays:
-        try:
-            index, next_tick = _next_initialized(arrays, tick, spacing, a_to_b, index)
-        except _PastSupplied as exc:
-            end = str(exc)
-            break
-        array = arrays[index]
-        hop = _hop(array, next_tick, spacing, a_to_b, limit)
-        hops.append(hop)
-        tick_offset = (next_tick - array.start_tick_index) // spacing
-        if (a_to_b and tick_offset == 0) or (not a_to_b and tick_offset == TICK_ARRAY_SIZE - 1):
-            index += 1  # the next search starts in the next array
-        tick = hop[5]
-        if hop[0] == limit:
-            break  # reaching it ends the loop
-    return tuple(hops), end
-
-
 def path_walk(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str]:
-    """`path_hops_reference` in one pass: each array's initialised ticks in swap order,
-    then the program's extra stops (the price bound's tick, the last array's edge).
+    """The hops and end reason of the program's `get_next_initialized_tick_index` searches,
+    in one pass: each array's initialised ticks in swap order, then the program's extra
+    stops (the price bound's tick, the last array's edge).
 
     The bound ticks' prices are the program's MIN/MAX sqrt prices, so a stop there ends
     the swap.
@@ -697,7 +610,6 @@ def path_walk(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str
     span = TICK_ARRAY_SIZE * spacing
     limit = MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64
     edge_offset = 0 if a_to_b else TICK_ARRAY_SIZE - 1
-    price_of = sqrt_price_from_tick_index
     hops: list[Hop] = []
     tick = state.tick_current_index
     last = len(arrays) - 1
@@ -711,7 +623,6 @@ def path_walk(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str
         if not inside:
             return tuple(hops), f"tick {tick} is not in the array at {start}"
         offset = (tick - start) // spacing
-        ticks = array.ticks
         ended_on_edge = False
         if a_to_b:
             candidates: Iterable[int] = reversed(array.initialized_offsets)
@@ -720,22 +631,11 @@ def path_walk(state: WhirlpoolState, a_to_b: bool) -> tuple[tuple[Hop, ...], str
         for o in candidates:
             if (o > offset) if a_to_b else (o <= offset):
                 continue
-            at = start + o * spacing
-            tick_price = price_of(at)
-            if a_to_b:
-                target = tick_price if tick_price > limit else limit
-                after = at - 1
-            else:
-                target = tick_price if tick_price < limit else limit
-                after = at
-            if MIN_TICK_INDEX <= at <= MAX_TICK_INDEX:  # else `get_tick` reads a zero tick
-                net = ticks[o].liquidity_net
-                hops.append((target, tick_price, -net if a_to_b else net, start, o, after))
-            else:
-                hops.append((target, tick_price, None, start, -1, after))
-            if target == limit:
+            hop = _hop(array, start + o * spacing, spacing, a_to_b, limit)
+            hops.append(hop)
+            if hop[0] == limit:
                 return tuple(hops), _NOT_SUPPLIED
-            tick = after
+            tick = hop[5]
             ended_on_edge = o == edge_offset
         if ended_on_edge:
             if index == last:
@@ -810,9 +710,7 @@ def array_keys(
         starts = set(swap_start_indexes(tick_current_index, tick_spacing, True))
         starts |= set(swap_start_indexes(tick_current_index, tick_spacing, False))
         cached = tuple((s, tick_array_address(whirlpool, s)) for s in sorted(starts))
-        if len(_ARRAY_KEYS_CACHE) >= 100_000:
-            _ARRAY_KEYS_CACHE.clear()  # a crude bound: rebuilding costs a few dict lookups
-        _ARRAY_KEYS_CACHE[key] = cached
+        remember(_ARRAY_KEYS_CACHE, key, cached, 100_000)
     return cached
 
 
@@ -963,7 +861,9 @@ class _Reader:
         return TransferFee(
             epoch=self.int_(sub, "epoch", f"{path}.epoch", 0, U64_MAX),
             maximum_fee=self.int_(sub, "maximum_fee", f"{path}.maximum_fee", 0, U64_MAX),
-            basis_points=self.int_(sub, "basis_points", f"{path}.basis_points", 0, 10_000),
+            basis_points=self.int_(
+                sub, "basis_points", f"{path}.basis_points", 0, ONE_IN_BASIS_POINTS
+            ),
         )
 
     def mint(self, doc: object, key: str) -> MintInfo:

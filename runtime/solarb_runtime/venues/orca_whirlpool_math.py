@@ -247,77 +247,15 @@ def next_sqrt_price_from_b_round_down(
     return price
 
 
-def next_sqrt_price(
-    sqrt_price: int, liquidity: int, amount: int, is_input: bool, a_to_b: bool
-) -> int:
-    if is_input == a_to_b:
-        return next_sqrt_price_from_a_round_up(sqrt_price, liquidity, amount, is_input)
-    return next_sqrt_price_from_b_round_down(sqrt_price, liquidity, amount, is_input)
-
-
-def compute_swap_step(
-    amount_remaining: int,
-    fee_rate: int,
-    liquidity: int,
-    price_current: int,
-    price_target: int,
-    *,
-    is_input: bool,
-    a_to_b: bool,
-) -> tuple[int, int, int, int]:
-    """The program's `compute_swap`: (amount in, amount out, next price, fee amount).
-
-    The "fixed" token is the one the caller specified (input for exact-in); it is rounded in
-    the pool's favour (up for input, down for output), the other token the opposite way.
-    """
-    fixed_is_a = a_to_b == is_input
-    if fixed_is_a:
-        initial = try_amount_delta_a(price_current, price_target, liquidity, is_input)
-    else:
-        initial = try_amount_delta_b(price_current, price_target, liquidity, is_input)
-    amount_calc = (
-        amount_remaining * (FEE_RATE_MUL_VALUE - fee_rate) // FEE_RATE_MUL_VALUE
-        if is_input
-        else amount_remaining
-    )
-    if initial is not None and initial <= amount_calc:
-        price_next = price_target
-    else:
-        price_next = next_sqrt_price(price_current, liquidity, amount_calc, is_input, a_to_b)
-    is_max_swap = price_next == price_target
-    if fixed_is_a:
-        unfixed = amount_delta_b(price_current, price_next, liquidity, not is_input)
-    else:
-        unfixed = amount_delta_a(price_current, price_next, liquidity, not is_input)
-    if is_max_swap and initial is not None:
-        fixed = initial
-    elif fixed_is_a:
-        fixed = amount_delta_a(price_current, price_next, liquidity, is_input)
-    else:
-        fixed = amount_delta_b(price_current, price_next, liquidity, is_input)
-    if is_input:
-        amount_in, amount_out = fixed, unfixed
-    else:
-        amount_in, amount_out = unfixed, min(fixed, amount_remaining)
-    if is_input and not is_max_swap:
-        fee_amount = amount_remaining - amount_in
-        if fee_amount < 0:
-            raise WhirlpoolMathError("AmountRemainingOverflow")
-    else:
-        fee_amount = -(-(amount_in * fee_rate) // (FEE_RATE_MUL_VALUE - fee_rate))
-        if fee_amount > U64_MAX:
-            raise WhirlpoolMathError("NumberDownCastError")
-    return amount_in, amount_out, price_next, fee_amount
-
-
 def step_in(
     remaining: int, fee_rate: int, liquidity: int, price: int, target: int
 ) -> tuple[int, int, int, int]:
-    """`compute_swap_step` for an exact-in step, inlined (the quote's hottest call).
+    """The program's `compute_swap` for an exact-in step, inlined (the quote's hottest call).
 
     The direction is the target's side: A→B lowers the price (at `target == price` both
     directions make the same empty step). Same results and the same errors in the same
-    order as the general function; the tests check both on random inputs.
+    order as the program's general step (the tests' `compute_swap_step`, checked against
+    both on random inputs).
     """
     keep_rate = FEE_RATE_MUL_VALUE - fee_rate
     amount_calc = remaining * keep_rate // FEE_RATE_MUL_VALUE
@@ -386,7 +324,7 @@ def step_in(
 def step_out(
     remaining: int, fee_rate: int, liquidity: int, price: int, target: int, *, a_to_b: bool
 ) -> tuple[int, int, int, int]:
-    """`compute_swap_step` for an exact-out step (the output token fixed), inlined.
+    """The program's `compute_swap` for an exact-out step (the output token fixed), inlined.
 
     One function for both directions, unlike the exact-in steps: exact-out is off the
     sizer's hot path, so a few branches on `a_to_b` cost nothing that matters.

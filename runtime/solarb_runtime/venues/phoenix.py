@@ -184,13 +184,6 @@ class PhoenixVenue:
             _atoms(state, quote_lots, qls, "quote in")
             _atoms(state, base_lots, bls, "base out")
 
-    def _side_is_sell(self, state: PhoenixState, mint_in: Pubkey) -> bool:
-        if mint_in == state.mint_a:
-            return True
-        if mint_in == state.mint_b:
-            return False
-        raise QuoteError(state.address, f"mint {mint_in} is not traded by this market")
-
     def quote_exact_in(self, state: PhoenixState, mint_in: Pubkey, amount_in: int) -> Quote:
         if not 0 < amount_in <= U64_MAX:
             _check_amount(state, amount_in, "amount in")
@@ -202,7 +195,7 @@ class PhoenixVenue:
                 raise AmountOutOfRange(state.address, "amount in is less than one base lot")
             return self._quote(state, mint_in, True, sell_fill(state, lots), True)
         if mint_in != state.mint_b:
-            self._side_is_sell(state, mint_in)
+            is_sell(state, mint_in)
         lots = amount_in // state.quote_lot_size
         if lots == 0:
             raise AmountOutOfRange(state.address, "amount in is less than one quote lot")
@@ -223,7 +216,7 @@ class PhoenixVenue:
             lots = base_lots_for_gross(state, gross)
             return self._quote(state, mint_in, True, sell_fill(state, lots), False)
         if mint_in != state.mint_b:
-            self._side_is_sell(state, mint_in)
+            is_sell(state, mint_in)
         lots = -(-amount_out // state.base_lot_size)
         cost = adjusted_cost_of(state, state.asks, lots)
         budget = min_bid_budget(cost, state)
@@ -258,8 +251,8 @@ class PhoenixVenue:
         if quote.pool != state.address:
             raise QuoteError(state.address, f"quote is for pool {quote.pool}")
         _check_active(state)
-        is_sell = self._side_is_sell(state, quote.mint_in)
-        if is_sell:
+        sells = is_sell(state, quote.mint_in)
+        if sells:
             budget = quote.amount_in // state.base_lot_size
             m = sell(state, budget)
             expected = (quote.amount_in, quote.amount_out)
@@ -271,17 +264,17 @@ class PhoenixVenue:
         got = (m.base_lots * state.base_lot_size, m.quote_lots * state.quote_lot_size)
         if got != expected:
             raise QuoteError(state.address, "quote does not replay on this state")
-        return is_sell, budget, m
+        return sells, budget, m
 
     def apply(self, state: PhoenixState, quote: Quote) -> PhoenixState:
         """The book after the swap: matched and met-expired orders gone, fee accrued."""
-        is_sell, _, m = self._replay(state, quote)
+        sells, _, m = self._replay(state, quote)
         fees = state.unclaimed_quote_lot_fees + m.fee_lots
         if fees > U64_MAX:
             raise AmountOutOfRange(state.address, "unclaimed fees overflow u64")
         # Every instruction that touches the market bumps the header's sequence number.
         sequence = state.market_sequence_number + 1
-        if is_sell:
+        if sells:
             return dataclasses.replace(
                 state,
                 bids=book_after(state.bids, m),
@@ -325,9 +318,9 @@ class PhoenixVenue:
             if quote.amount_in > other_amount_threshold:
                 raise QuoteError(state.address, "required input exceeds the threshold")
             min_out = amount
-        is_sell, budget, _ = self._replay(state, quote)
+        sells, budget, _ = self._replay(state, quote)
         bls, qls = state.base_lot_size, state.quote_lot_size
-        if is_sell:
+        if sells:
             side, base_lots, quote_lots = SIDE_ASK, budget, 0
             min_base, min_quote = 0, -(-min_out // qls)
             base_account, quote_account = source, destination

@@ -38,13 +38,9 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.venues.base import QuoteError
-from solarb_runtime.venues.curve import LegCurve, Piece
+from solarb_runtime.venues.curve import NO_LIQUIDITY, LegCurve, Piece, line
 from solarb_runtime.venues.phoenix_layout import PhoenixState
-from solarb_runtime.venues.phoenix_math import BookSide, book_side
-
-BPS = 10_000
-NO_SWAP = LegCurve((Piece(0.0, 0.0, 0.0, 0.0, 1.0, 0.0),))
-"""A leg that takes nothing: an inactive market, or an empty side of the book."""
+from solarb_runtime.venues.phoenix_math import BPS, BookSide, book_side, fee_adjustment
 
 
 def is_sell(state: PhoenixState, mint_in: Pubkey) -> bool:
@@ -65,10 +61,10 @@ def leg_curve(state: PhoenixState, mint_in: Pubkey) -> LegCurve:
     """
     sell = is_sell(state, mint_in)
     if state.status != "Active":
-        return NO_SWAP
+        return NO_LIQUIDITY
     side = book_side(state, sell)
     if not side.starts:
-        return NO_SWAP
+        return NO_LIQUIDITY
     return LegCurve(_pieces(state, side, sell))
 
 
@@ -86,11 +82,11 @@ def _pieces(state: PhoenixState, side: BookSide, sell: bool) -> Iterator[Piece]:
         out_per_adjusted = qls * (BPS - bps) / (BPS * b)
         in_per_adjusted = 0.0
     else:
-        fee_adjustment = U64_MAX + (U64_MAX * bps + BPS - 1) // BPS
+        shrink = fee_adjustment(bps)
         # budget · b ≤ u64::MAX, then shrunk by M / (M + fee); input ≤ u64::MAX atoms.
         budget_lots = min(U64_MAX // b, U64_MAX // qls)
-        adjusted_cap = budget_lots * b * U64_MAX // fee_adjustment
-        in_per_adjusted = qls * fee_adjustment / (b * float(U64_MAX))
+        adjusted_cap = budget_lots * b * U64_MAX // shrink
+        in_per_adjusted = qls * shrink / (b * float(U64_MAX))
         out_per_adjusted = 0.0
     x0 = out0 = 0.0
     starts = side.starts
@@ -117,10 +113,10 @@ def _pieces(state: PhoenixState, side: BookSide, sell: bool) -> Iterator[Piece]:
             x1 = adjusted_after * in_per_adjusted
             out1 = float(lots_after * bls)
             rate = bls / (per_lot * in_per_adjusted)
-        yield Piece(x0, x1, out0, rate, 1.0, 0.0)
+        yield line(x0, x1, out0, rate)
         x0, out0 = x1, out1
         if capped:
             return
 
 
-__all__ = ["NO_SWAP", "is_sell", "leg_curve"]
+__all__ = ["is_sell", "leg_curve"]

@@ -22,6 +22,7 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.venues.base import DecodeError, PoolState
 from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.memo import pubkey
 
 if TYPE_CHECKING:
     from solarb_runtime.venues.phoenix_math import BookSide
@@ -265,20 +266,6 @@ def check_book(
     _check_sorted(address, name, orders, is_bid)
 
 
-_KEYS: dict[bytes, Pubkey] = {}
-_KEYS_LIMIT = 8192
-
-
-def _key(raw: bytes) -> Pubkey:
-    """`Pubkey.from_bytes`, memoised: a market's header keys never change between updates."""
-    key = _KEYS.get(raw)
-    if key is None:
-        if len(_KEYS) >= _KEYS_LIMIT:
-            _KEYS.clear()
-        key = _KEYS[raw] = Pubkey.from_bytes(raw)
-    return key
-
-
 def decode_market(raw: RawAccount, memo: BookMemo | None = None) -> PhoenixState:
     """Decode a Phoenix market account; DecodeError names the reason on any bad input.
 
@@ -326,8 +313,8 @@ def decode_market(raw: RawAccount, memo: BookMemo | None = None) -> PhoenixState
     return PhoenixState(
         venue="phoenix",
         address=address,
-        mint_a=_key(h[7]),
-        mint_b=_key(h[12]),
+        mint_a=pubkey(h[7]),
+        mint_b=pubkey(h[12]),
         decimals_a=h[5],
         decimals_b=h[10],
         slot=raw.slot,
@@ -335,17 +322,17 @@ def decode_market(raw: RawAccount, memo: BookMemo | None = None) -> PhoenixState
         bids_size=sizes[0],
         asks_size=sizes[1],
         num_seats=sizes[2],
-        base_vault=_key(h[8]),
-        quote_vault=_key(h[13]),
+        base_vault=pubkey(h[8]),
+        quote_vault=pubkey(h[13]),
         base_vault_bump=h[6],
         quote_vault_bump=h[11],
         base_lot_size=base_lot_size,
         quote_lot_size=quote_lot_size,
         tick_size_in_quote_atoms_per_base_unit=tick_atoms,
-        authority=_key(h[16]),
-        fee_recipient=_key(h[17]),
+        authority=pubkey(h[16]),
+        fee_recipient=pubkey(h[17]),
         market_sequence_number=h[18],
-        successor=_key(h[19]),
+        successor=pubkey(h[19]),
         raw_base_units_per_base_unit=h[20],
         base_lots_per_base_unit=blpbu,
         tick_size_in_quote_lots_per_base_unit=tick_ql,

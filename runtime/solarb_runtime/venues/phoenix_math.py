@@ -125,11 +125,24 @@ def compute_fee(adjusted_quote_lots: int, taker_fee_bps: int) -> int:
     return (adjusted_quote_lots * taker_fee_bps + BPS - 1) // BPS
 
 
+_FEE_ADJUSTMENTS: dict[int, int] = {}
+
+
+def fee_adjustment(bps: int) -> int:
+    """M + ceil(M·bps / 10_000), M = u64::MAX: a buy's adjusted budget is shrunk by
+    M / this (the program divides by u64::MAX * (1 + fee) for precision, then downcasts)."""
+    found = _FEE_ADJUSTMENTS.get(bps)
+    if found is None:
+        found = compute_fee(U64_MAX, bps) + U64_MAX
+        if bps <= BPS:  # bounded: one entry per possible fee
+            _FEE_ADJUSTMENTS[bps] = found
+    return found
+
+
 def min_bid_budget(matched_adjusted: int, state: PhoenixState) -> int:
     """Smallest quote lot budget whose adjusted budget reaches `matched_adjusted`."""
-    fee_adjustment = compute_fee(U64_MAX, state.taker_fee_bps) + U64_MAX
     denominator = state.base_lots_per_base_unit * U64_MAX
-    return -(-(matched_adjusted * fee_adjustment) // denominator)
+    return -(-(matched_adjusted * fee_adjustment(state.taker_fee_bps)) // denominator)
 
 
 def is_expired(order: PhoenixOrder, slot: int, unix_timestamp: int | None) -> bool:
@@ -202,7 +215,6 @@ def match(
 
 
 Filled = tuple[int, int, int, int, int, int | None]
-_FEE_ADJUSTMENTS: dict[int, int] = {}
 
 
 def buy_fill(state: PhoenixState, quote_lot_budget: int) -> Filled:
@@ -211,18 +223,11 @@ def buy_fill(state: PhoenixState, quote_lot_budget: int) -> Filled:
     The matching loop is answered from the side's prefix sums when the budget ends inside
     them: whole orders while they fit, then whole lots of the first that does not.
     """
-    bps = state.taker_fee_bps
     b = state.base_lots_per_base_unit
     adjusted_budget = quote_lot_budget * b
     if adjusted_budget > U64_MAX:
         raise AmountOutOfRange(state.address, "quote lot budget overflows u64")
-    # The program divides by u64::MAX * (1 + fee) for precision, then downcasts.
-    fee_adjustment = _FEE_ADJUSTMENTS.get(bps)
-    if fee_adjustment is None:
-        fee_adjustment = compute_fee(U64_MAX, bps) + U64_MAX
-        if bps <= BPS:  # bounded: one entry per possible fee
-            _FEE_ADJUSTMENTS[bps] = fee_adjustment
-    budget = adjusted_budget * U64_MAX // fee_adjustment
+    budget = adjusted_budget * U64_MAX // fee_adjustment(state.taker_fee_bps)
     budget = min(budget, U64_MAX)
     side = state.sides.get(False) or book_side(state, False)
     cum_adjusted = side.cum_adjusted
@@ -233,10 +238,7 @@ def buy_fill(state: PhoenixState, quote_lot_budget: int) -> Filled:
         base, adjusted, levels, index, partial = _prefix_fill(side, j, filled, not rest)
     else:
         base, adjusted, levels, index, partial = match(state, state.asks, U64_MAX, budget)
-    fee = (adjusted * bps + BPS - 1) // BPS
-    if fee + b - 1 > U64_MAX:
-        raise AmountOutOfRange(state.address, "fee rounding overflows u64")
-    fee = (fee + b - 1) // b
+    fee = _fee_lots(adjusted, state)
     if adjusted + b - 1 > U64_MAX:
         raise AmountOutOfRange(state.address, "matched quote rounding overflows u64")
     quote = -(-adjusted // b) + fee  # round_adjusted_quote_lots_up, then the fee on top
@@ -256,15 +258,20 @@ def sell_fill(state: PhoenixState, base_lot_budget: int) -> Filled:
         base, adjusted, levels, index, partial = _prefix_fill(side, j, filled, not filled)
     else:
         base, adjusted, levels, index, partial = match(state, state.bids, base_lot_budget, U64_MAX)
-    b = state.base_lots_per_base_unit
-    fee = (adjusted * state.taker_fee_bps + BPS - 1) // BPS
-    if fee + b - 1 > U64_MAX:
-        raise AmountOutOfRange(state.address, "fee rounding overflows u64")
-    fee = (fee + b - 1) // b
-    gross = adjusted // b
+    fee = _fee_lots(adjusted, state)
+    gross = adjusted // state.base_lots_per_base_unit
     if fee > gross:
         raise QuoteError(state.address, "fee exceeds the matched quote lots")
     return base, gross - fee, fee, levels, index, partial
+
+
+def _fee_lots(adjusted: int, state: PhoenixState) -> int:
+    """The taker fee on `adjusted` quote lots (`compute_fee`), rounded up to quote lots."""
+    b = state.base_lots_per_base_unit
+    fee = compute_fee(adjusted, state.taker_fee_bps)
+    if fee + b - 1 > U64_MAX:
+        raise AmountOutOfRange(state.address, "fee rounding overflows u64")
+    return (fee + b - 1) // b
 
 
 def _prefix_fill(

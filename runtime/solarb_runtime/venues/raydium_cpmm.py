@@ -35,11 +35,13 @@ from solarb_runtime.venues.base import (
     UnsupportedPool,
 )
 from solarb_runtime.venues.curve import LegCurve
+from solarb_runtime.venues.memo import remember
 from solarb_runtime.venues.raydium_cpmm_curve import leg_curve
 from solarb_runtime.venues.raydium_cpmm_layout import (
     CPMM_AUTHORITY,
     CPMM_PROGRAM,
     MEMO_SIZE,
+    POOL_KEYS_END,
     STATUS_SWAP_DISABLED,
     SWAP_BASE_INPUT_DISCRIMINATOR,
     SWAP_BASE_OUTPUT_DISCRIMINATOR,
@@ -246,11 +248,6 @@ def _full_quote(
     return Quote(KIND, state.address, mint_in, mint_out, amount_in, amount_out, fee, exact_in)
 
 
-# A PoolState's discriminator and its ten keys (config, creator, vaults, LP and token mints,
-# token programs, observation): the dependencies are among them.
-_KEYS_END = 8 + 10 * 32
-
-
 class RaydiumCpmmVenue:
     """The Raydium CPMM program: decode, quote, apply, encode, JSON and swap instruction."""
 
@@ -261,12 +258,14 @@ class RaydiumCpmmVenue:
 
     def __init__(self, memo_size: int = MEMO_SIZE) -> None:
         self._decoder = CpmmDecoder(memo_size)
+        self._memo_size = memo_size
         self._deps: dict[tuple[Pubkey, bytes], tuple[Pubkey, ...]] = {}
 
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
-        # The keys sit before everything a swap changes: once bytes with this head have
-        # decoded, the list is known without building the pool again.
-        head = (primary.owner, primary.data[:_KEYS_END])
+        # The pool's keys (the dependencies among them) sit before everything a swap
+        # changes: once bytes with this head have decoded, the list is known without
+        # building the pool again.
+        head = (primary.owner, primary.data[:POOL_KEYS_END])
         known = self._deps.get(head)
         if known is not None:
             return known
@@ -278,10 +277,7 @@ class RaydiumCpmmVenue:
             pool.token_0_mint,
             pool.token_1_mint,
         )
-        if len(self._deps) >= MEMO_SIZE:
-            self._deps.clear()
-        self._deps[head] = deps
-        return deps
+        return remember(self._deps, head, deps, self._memo_size)
 
     def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> CpmmState:
         pool, config, side_a, side_b, slot = self._decoder.accounts(primary, deps)

@@ -30,9 +30,9 @@ import math
 from typing import TYPE_CHECKING
 
 from solarb_runtime.domain.amounts import U64_MAX
-from solarb_runtime.venues.base import QuoteError
-from solarb_runtime.venues.curve import LegCurve, Piece
-from solarb_runtime.venues.raydium_cpmm_math import FEE_RATE_DENOMINATOR, SwapPath
+from solarb_runtime.venues.base import other_mint
+from solarb_runtime.venues.curve import NO_LIQUIDITY, LegCurve, Piece
+from solarb_runtime.venues.raydium_cpmm_math import FEE_RATE_DENOMINATOR, FastPath, SwapPath
 from solarb_runtime.venues.token import ONE_IN_BASIS_POINTS, TransferFee
 
 if TYPE_CHECKING:
@@ -44,28 +44,24 @@ _D = float(FEE_RATE_DENOMINATOR)
 _BPS = float(ONE_IN_BASIS_POINTS)
 _INF = math.inf
 
-NO_SWAP = LegCurve((Piece(0.0, 0.0, 0.0, 0.0, 1.0, 0.0),))
-"""A leg that takes nothing: the curve of a pool the program refuses to swap."""
-
 
 def leg_curve(state: CpmmState, mint_in: Pubkey) -> LegCurve:
     """The exact-in swap paying `mint_in` on `state`, as pieces in input atoms (floats).
 
     Built once per (state, direction) and kept on the state, which is immutable.
     """
-    if mint_in == state.mint_a:
-        a_to_b = True
-    elif mint_in == state.mint_b:
-        a_to_b = False
-    else:
-        raise QuoteError(state.address, f"mint {mint_in} is not traded by this pool")
+    other_mint(state, mint_in)
+    a_to_b = mint_in == state.mint_a
     memo = state.curves
     curve = memo.get(a_to_b)
     if curve is None:
-        if state.halt is not None:
-            curve = NO_SWAP
+        # No fast path: a halted pool, or a zero combined fee rate on the input (the
+        # program's fee split divides by it): refused either way.
+        if a_to_b:
+            path, fast = state.path_a_to_b, state.fast_a_to_b
         else:
-            curve = path_curve(state.path_a_to_b if a_to_b else state.path_b_to_a)
+            path, fast = state.path_b_to_a, state.fast_b_to_a
+        curve = NO_LIQUIDITY if fast is None else path_curve(path, fast)
         memo[a_to_b] = curve
     return curve
 
@@ -86,21 +82,14 @@ def capacity(path: SwapPath) -> int:
     return min(U64_MAX, most)
 
 
-def path_curve(path: SwapPath) -> LegCurve:
-    """The curve of one swap direction (the pool is known to accept swaps)."""
-    reserve_in, reserve_out, rates, creator_on_input, fee_in, fee_out, _ = path
-    trade, creator = rates.trade, rates.creator
-    if creator_on_input:
-        if trade + creator == 0:
-            return NO_SWAP  # The program's fee split divides by the combined rate.
-        f = (FEE_RATE_DENOMINATOR - trade - creator) / _D
-        g = 1.0
-    else:
-        f = (FEE_RATE_DENOMINATOR - trade) / _D
-        g = (FEE_RATE_DENOMINATOR - creator) / _D
+def path_curve(path: SwapPath, fast: FastPath) -> LegCurve:
+    """The curve of one swap direction, `fast` its hot-path form (the pool accepts swaps)."""
+    reserve_in, reserve_out, _, _, fee_in, fee_out, _ = path
+    f = fast.keep / _D  # what the input keeps of the trade (and input-side creator) fee
+    g = fast.keep_creator / _D  # what the output keeps of an output-side creator fee
     most_atoms = capacity(path)
     if most_atoms <= 0:
-        return NO_SWAP
+        return NO_LIQUIDITY
     most = float(most_atoms)
     if most > most_atoms:  # rounded up: every input the model admits must be one the program takes
         most = math.nextafter(most, 0.0)

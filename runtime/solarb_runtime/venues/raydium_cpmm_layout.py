@@ -24,6 +24,8 @@ from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import DecodeError, UnsupportedPool
 from solarb_runtime.venues.raydium_cpmm_math import FEE_RATE_DENOMINATOR
 from solarb_runtime.venues.token import (
+    EXT_NON_TRANSFERABLE,
+    EXT_PAUSABLE,
     EXT_TRANSFER_FEE_CONFIG,
     EXT_TRANSFER_HOOK,
     ONE_IN_BASIS_POINTS,
@@ -60,11 +62,14 @@ STATUS_SWAP_DISABLED = 4
 # discriminator, 10 keys, 5 u8, 7 u64, creator_fee_on u8, enable_creator_fee u8, 6 pad, 2 u64;
 # the trailing [u64; 28] padding is not read.
 _POOL = struct.Struct("<8s" + "32s" * 10 + "BBBBB" + "QQQQQQQ" + "BB6x" + "QQ")
+# The discriminator and the ten keys (config, creator, vaults, LP and token mints, token
+# programs, observation): everything before them is fixed once the pool exists.
+POOL_KEYS_END = 8 + 10 * 32
 # The pool's fee counters and supply (7 u64 after the keys and u8s; 2 u64 after the flags):
 # what a swap or deposit changes. `CpmmDecoder` decodes the rest once per distinct value.
 _POOL_COUNTERS = struct.Struct("<7Q")
 _POOL_CREATOR_FEES = struct.Struct("<QQ")
-_POOL_COUNTERS_AT = 8 + 10 * 32 + 5
+_POOL_COUNTERS_AT = POOL_KEYS_END + 5
 _POOL_FLAGS_AT = _POOL_COUNTERS_AT + _POOL_COUNTERS.size
 _POOL_CREATOR_FEES_AT = _POOL_FLAGS_AT + 8
 # discriminator, bump, disable_create_pool, index, 4 u64 rates/fees, 2 keys, creator_fee_rate.
@@ -433,12 +438,10 @@ class JsonReader:
 
 MEMO_SIZE = 4_096  # decoded accounts per kind and generation (see BytesMemo)
 # Token-2022 extensions that make a transfer fail or need accounts the swap does not pass.
-_EXT_NON_TRANSFERABLE = 9
-_EXT_PAUSABLE = 26
 _REFUSED_EXTENSIONS = {
     EXT_TRANSFER_HOOK: "transfer hook",
-    _EXT_NON_TRANSFERABLE: "non-transferable",
-    _EXT_PAUSABLE: "pausable",
+    EXT_NON_TRANSFERABLE: "non-transferable",
+    EXT_PAUSABLE: "pausable",
 }
 _U64 = struct.Struct("<Q")
 _AMOUNT_AT, _AMOUNT_END = 64, 72  # a token account's amount

@@ -16,13 +16,17 @@ from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import U64_MAX, div_ceil
 from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.venues.base import DecodeError
+from solarb_runtime.venues.memo import AccountMemo
 
 ACCOUNT_LEN = 165
 MINT_LEN = 82
 ACCOUNT_TYPE_MINT = 1
 ACCOUNT_TYPE_ACCOUNT = 2
+# Token-2022 extension types (which ones a venue refuses is the venue's call).
 EXT_TRANSFER_FEE_CONFIG = 1
+EXT_NON_TRANSFERABLE = 9
 EXT_TRANSFER_HOOK = 14
+EXT_PAUSABLE = 26
 ONE_IN_BASIS_POINTS = 10_000
 # Mainnet and devnet: fixed-length epochs, no warm-up.
 SLOTS_PER_EPOCH = 432_000
@@ -93,6 +97,12 @@ class MintInfo:
     def has_transfer_fee(self) -> bool:
         return self.older_fee.basis_points > 0 or self.newer_fee.basis_points > 0
 
+    @property
+    def max_basis_points(self) -> int:
+        """The higher of the two fees' rates (Token-2022 caps them at 100%: past it the fee
+        math goes negative)."""
+        return max(self.older_fee.basis_points, self.newer_fee.basis_points)
+
 
 @dataclass(frozen=True, slots=True)
 class TokenAccountInfo:
@@ -160,8 +170,17 @@ def _transfer_fee(value: bytes, pos: int) -> TransferFee:
     return TransferFee(epoch=epoch, maximum_fee=maximum_fee, basis_points=bps)
 
 
+# Mints whose decoded form is kept (every venue reads the same few mints on each update).
+_MINTS: AccountMemo[MintInfo] = AccountMemo(8_192)
+
+
 def decode_mint(raw: RawAccount) -> MintInfo:
-    """Decode an SPL Token or Token-2022 mint, with the transfer-fee extension if present."""
+    """Decode an SPL Token or Token-2022 mint, with the transfer-fee extension if present
+    (memoised per account: unchanged bytes and owner are not decoded again)."""
+    return _MINTS.decode(raw, _decode_mint)
+
+
+def _decode_mint(raw: RawAccount) -> MintInfo:
     kind = "mint"
     _check_token_owner(raw, kind)
     data = raw.data
