@@ -176,10 +176,8 @@ fn side(
     if let Some((_, why)) = REFUSED.iter().find(|(ext, _)| info.has(*ext)) {
         return Ok(Decoded::Decline(why));
     }
-    if let Some((older, newer)) = &info.schedule {
-        if older.basis_points.max(newer.basis_points) > ONE_IN_BPS {
-            return Ok(Decoded::Decline("a mint's transfer fee exceeds 100%"));
-        }
+    if info.fee_exceeds_100() {
+        return Ok(Decoded::Decline("a mint's transfer fee exceeds 100%"));
     }
     Ok(Decoded::Ok(Side {
         amount,

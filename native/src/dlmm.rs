@@ -7,10 +7,10 @@ mod math;
 mod swap;
 
 use crate::pool::{Body, Header, Pool};
-use crate::token::{self, Mint, TokenError, TransferFee, EXT_TRANSFER_HOOK, ONE_IN_BPS};
-use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
+use crate::token::{self, Mint, TokenError, TransferFee, EXT_TRANSFER_HOOK};
+use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap, U64_MAX};
 use layout::{Bin, BINS_PER_ARRAY, BIN_ARRAY_LEN, BITMAP_SIZE, PROGRAM_ID};
-use math::{FeeModel, BASIS_POINT_MAX, U64_MAX};
+use math::{FeeModel, BASIS_POINT_MAX};
 
 pub const KIND: &str = "meteora-dlmm";
 
@@ -25,7 +25,6 @@ enum Refusal {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dlmm {
     active_id: i64,
-    bin_step: u16,
     bitmap: [u64; 16],
     /// The fee model at the clock's time (references already decayed).
     fees: FeeModel,
@@ -189,11 +188,7 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         rate_of(mint_x.fee_at_epoch(epoch)),
         rate_of(mint_y.fee_at_epoch(epoch)),
     );
-    if [mint_x.schedule, mint_y.schedule]
-        .iter()
-        .flatten()
-        .any(|(older, newer)| older.basis_points.max(newer.basis_points) > ONE_IN_BPS)
-    {
+    if mint_x.fee_exceeds_100() || mint_y.fee_exceeds_100() {
         // Past 100% the reference's arithmetic goes negative; no real mint allows it.
         return Ok(Decoded::Decline("transfer fee above 100%"));
     }
@@ -240,7 +235,6 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
     };
     let body = Dlmm {
         active_id,
-        bin_step: pair.bin_step,
         bitmap: pair.bitmap,
         fees,
         input_only: pair.input_only,
@@ -294,8 +288,8 @@ impl Dlmm {
     fn quote_exact_in(&self, swap_for_y: bool, amount: u64) -> Result<Swap, QuoteFail> {
         self.check_refusal()?;
         let (fee_in, fee_out) = self.transfer_fees(swap_for_y);
-        let amount = u128::from(amount);
-        let into_pool = amount.saturating_sub(fee_in.fee(amount));
+        let sent = u128::from(amount);
+        let into_pool = sent.saturating_sub(fee_in.fee(sent));
         if into_pool == 0 {
             return Err(QuoteFail::Amount(
                 "nothing reaches the pool after transfer fee".into(),
@@ -304,7 +298,7 @@ impl Dlmm {
         let t = self.swap_totals(into_pool, swap_for_y, true)?;
         let out = t.amount_out.saturating_sub(fee_out.fee(t.amount_out));
         Ok(Swap {
-            amount_in: to_u64(amount)?,
+            amount_in: amount,
             amount_out: to_u64(out)?,
             fee: to_u64(t.fee)?,
             steps: t.steps,
@@ -316,8 +310,8 @@ impl Dlmm {
     fn quote_exact_out(&self, swap_for_y: bool, amount: u64) -> Result<Swap, QuoteFail> {
         self.check_refusal()?;
         let (fee_in, fee_out) = self.transfer_fees(swap_for_y);
-        let amount = u128::from(amount);
-        let from_pool = amount + fee_out.inverse_fee(amount);
+        let wanted = u128::from(amount);
+        let from_pool = wanted + fee_out.inverse_fee(wanted);
         let t = self.swap_totals(from_pool, swap_for_y, false)?;
         let amount_in = t.amount_in + fee_in.inverse_fee(t.amount_in);
         if amount_in > U64_MAX {
@@ -326,8 +320,8 @@ impl Dlmm {
             )));
         }
         Ok(Swap {
-            amount_in: to_u64(amount_in)?,
-            amount_out: to_u64(amount)?,
+            amount_in: amount_in as u64,
+            amount_out: amount,
             fee: to_u64(t.fee)?,
             steps: t.steps,
         })

@@ -15,6 +15,7 @@ pub mod route;
 pub mod sizer;
 pub mod token;
 pub mod types;
+mod u256;
 pub mod whirlpool;
 
 use pyo3::create_exception;
@@ -355,7 +356,7 @@ impl PyCycleBook {
                 out.push((-1, None));
                 continue;
             };
-            if route::route_out(&legs, min_size).is_none_or(|o| o <= min_size) {
+            if !gains(&legs, min_size) {
                 out.push((0, None));
                 continue;
             }
@@ -374,7 +375,7 @@ impl PyCycleBook {
         for c in cycles {
             out.push(match self.legs(c)? {
                 None => -1,
-                Some(legs) => i8::from(route::route_out(&legs, amount).is_some_and(|o| o > amount)),
+                Some(legs) => i8::from(gains(&legs, amount)),
             });
         }
         Ok(out)
@@ -406,6 +407,11 @@ impl PyCycleBook {
         }
         Ok(Some(legs))
     }
+}
+
+/// Whether the route's exact output at `amount` in exceeds it (false if a leg refuses).
+fn gains(legs: &[(&pool::Pool, bool)], amount: u64) -> bool {
+    route::route_out(legs, amount).is_some_and(|o| o > amount)
 }
 
 fn out_of_range(what: &str, index: usize) -> PyErr {

@@ -14,8 +14,8 @@ mod layout;
 
 use crate::bytes::{key_at, u32_at, u64_at};
 use crate::pool::{Body, Header, Pool};
-use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
-use book::{Side, U64_MAX};
+use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap, U64_MAX};
+use book::Side;
 use fill::{Filled, BPS};
 use layout::{BOOKS_OFFSET, ORDER_NODE_LEN, SCALARS_OFFSET, TREE_HEADER_LEN};
 

@@ -19,11 +19,12 @@ use std::collections::HashMap;
 
 use self::curve::LegCurve;
 use self::model::ModelTop;
-use self::num::{mul_div_ceil, mul_div_floor, ratio, Py, Raise, U256};
+use self::num::{mul_div_ceil, mul_div_floor, Py, Raise};
 use self::optimum::{maximise, polish, Guess};
 use self::teeth::Objective;
 use crate::route::{route_in, route_swaps};
 use crate::types::{Leg, Swap};
+use crate::u256::{ratio, U256};
 
 const BPS: u128 = 10_000;
 
@@ -53,8 +54,12 @@ impl Costs {
         let mut cost = self.fixed.checked_add(self.flash_fee(size)?).ok_or(Raise)?;
         let before_tip = gross.checked_sub(cost).ok_or(Raise)?;
         if self.tip_num != 0 && before_tip > 0 {
-            let tip = mul_div_floor(before_tip as u128, self.tip_num, U256::from(self.tip_den))
-                .ok_or(Raise)?;
+            let tip = mul_div_floor(
+                before_tip as u128,
+                self.tip_num,
+                U256::from_u128(self.tip_den),
+            )
+            .ok_or(Raise)?;
             cost = cost
                 .checked_add(i128::try_from(tip).map_err(|_| Raise)?)
                 .ok_or(Raise)?;
@@ -71,14 +76,18 @@ impl Costs {
     }
 
     fn flash_rate(&self) -> f64 {
-        ratio(U256::from(self.flash_num), U256::from(self.flash_den))
+        ratio(
+            U256::from_u128(self.flash_num),
+            U256::from_u128(self.flash_den),
+        )
     }
 
     /// `model_ev`: `ev` on the model's floats.
     fn model_ev(&self, size: f64, out: f64) -> f64 {
         let mut before_tip = out - size - self.fixed as f64 - size * self.flash_rate() / BPS as f64;
         if before_tip > 0.0 {
-            before_tip -= before_tip * ratio(U256::from(self.tip_num), U256::from(self.tip_den));
+            before_tip -=
+                before_tip * ratio(U256::from_u128(self.tip_num), U256::from_u128(self.tip_den));
         }
         before_tip
     }

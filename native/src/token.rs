@@ -5,6 +5,7 @@
 //! extensions it refuses and in what order, which fees it declines).
 
 use crate::bytes::{key_at, u16_at, u64_at};
+use crate::types::U64_MAX;
 
 pub const SPL_TOKEN: [u8; 32] = [
     6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237,
@@ -26,7 +27,6 @@ pub const EXT_PAUSABLE: u16 = 26;
 const TRANSFER_FEE_CONFIG_LEN: usize = 108;
 pub const ONE_IN_BPS: u16 = 10_000;
 const BPS: u128 = ONE_IN_BPS as u128;
-const U64_MAX: u128 = u64::MAX as u128;
 /// Mainnet and devnet: fixed-length epochs, no warm-up.
 const SLOTS_PER_EPOCH: u64 = 432_000;
 
@@ -217,6 +217,13 @@ impl Mint {
     /// The transfer fee in force at `epoch` (zero without a schedule).
     pub fn fee_at_epoch(&self, epoch: u64) -> TransferFee {
         fee_at_epoch(&self.schedule, epoch)
+    }
+
+    /// Whether either fee of the schedule is above 100% (Token-2022 caps it there; past
+    /// it the fee math would underflow).
+    pub fn fee_exceeds_100(&self) -> bool {
+        self.schedule
+            .is_some_and(|(older, newer)| older.basis_points.max(newer.basis_points) > ONE_IN_BPS)
     }
 }
 

@@ -77,6 +77,12 @@ pub enum Decoded<T> {
     Decline(&'static str),
 }
 
+/// u64::MAX widened: the bound the programs check amounts against.
+pub const U64_MAX: u128 = u64::MAX as u128;
+
+/// 2^64 as a float (Q64.64 scaling); `float(u64::MAX)` rounds to it too.
+pub const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+
 /// out(x) = out0 + a·u / (b + c·u), u = x − x0, for leg input x in [x0, x1]
 /// (`venues/curve.py`'s `Piece`, built with the same float operations).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -101,6 +107,7 @@ impl Piece {
     };
 
     /// `curve.hyperbola`: a constant-product piece, the fee taken from the input.
+    #[cfg(test)]
     pub fn hyperbola(
         x0: f64,
         x1: f64,
@@ -135,11 +142,6 @@ impl Piece {
     pub fn out(&self, x: f64) -> f64 {
         let u = x - self.x0;
         self.out0 + self.a * u / (self.b + self.c * u)
-    }
-
-    pub fn marginal(&self, x: f64) -> f64 {
-        let d = self.b + self.c * (x - self.x0);
-        self.a * self.b / (d * d)
     }
 }
 

@@ -8,7 +8,6 @@ mod layout;
 mod math;
 mod path;
 mod swap;
-mod u256;
 
 use crate::pool::{Body, Header, Pool};
 use crate::token::{
@@ -95,10 +94,7 @@ pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Poo
         if mint.has(EXT_NON_TRANSFERABLE) {
             return Ok(Decoded::Decline("a mint is non-transferable"));
         }
-        // Token-2022 caps a transfer fee at 100%; past it the fee math would underflow.
-        if mint.schedule.is_some_and(|(older, newer)| {
-            older.basis_points > 10_000 || newer.basis_points > 10_000
-        }) {
+        if mint.fee_exceeds_100() {
             return Ok(Decoded::Decline("a mint's transfer fee exceeds 100%"));
         }
         mints[i] = Some(mint);

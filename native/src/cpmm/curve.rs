@@ -5,11 +5,10 @@
 
 use super::math::{Path, FEE_RATE_DENOMINATOR};
 use crate::token::{TransferFee, ONE_IN_BPS};
-use crate::types::Piece;
+use crate::types::{Piece, U64_MAX};
 
 const D: f64 = FEE_RATE_DENOMINATOR as f64;
 const BPS: f64 = ONE_IN_BPS as f64;
-const U64_MAX: u128 = u64::MAX as u128;
 
 /// The largest amount in the program accepts: u64, and the input vault within u64.
 fn capacity(p: &Path) -> u128 {

@@ -5,11 +5,10 @@
 //! curve input can pass u64, and is refused before it is scaled by a rate.
 
 use crate::token::{TransferFee, ONE_IN_BPS};
-use crate::types::{QuoteFail, Swap};
+use crate::types::{QuoteFail, Swap, U64_MAX};
 
 pub const FEE_RATE_DENOMINATOR: u128 = 1_000_000;
 const D: u128 = FEE_RATE_DENOMINATOR;
-const U64_MAX: u128 = u64::MAX as u128;
 
 /// One direction of a pool: everything a swap that way reads besides the amount.
 #[derive(Clone, Copy, Debug, PartialEq)]

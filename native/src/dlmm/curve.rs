@@ -4,14 +4,10 @@
 
 use super::layout::{BINS_PER_ARRAY, MAX_BIN_ID, MIN_BIN_ID};
 use super::math::{
-    amount_in, next_array_with_liquidity, price_from_id, BASIS_POINT_MAX, FEE_PRECISION, U64_MAX,
+    amount_in, next_array_with_liquidity, price_from_id, BASIS_POINT_MAX, FEE_PRECISION,
 };
 use super::Dlmm;
-use crate::types::Piece;
-
-const TWO_64: f64 = 18_446_744_073_709_551_616.0;
-/// `float(U64_MAX)` rounds to 2^64.
-const U64_MAX_F: f64 = TWO_64;
+use crate::types::{Piece, TWO_64, U64_MAX};
 
 /// `_overflows`: whether a layer's full input (rounded up) is past u64.
 fn overflows(layers: &[u64], price: u128, swap_for_y: bool) -> bool {
@@ -28,18 +24,14 @@ impl Dlmm {
             out.push(Piece::NO_LIQUIDITY);
             return;
         }
-        let (fee_in, fee_out) = if swap_for_y {
-            (self.fee_x, self.fee_y)
-        } else {
-            (self.fee_y, self.fee_x)
-        };
+        let (fee_in, fee_out) = self.transfer_fees(swap_for_y);
         let keep_in = 1.0 - f64::from(fee_in.basis_points) / BASIS_POINT_MAX as f64;
         let keep_out = 1.0 - f64::from(fee_out.basis_points) / BASIS_POINT_MAX as f64;
         if keep_in <= 0.0 || keep_out <= 0.0 {
             out.push(Piece::NO_LIQUIDITY);
             return;
         }
-        let near_u64 = U64_MAX_F * 0.999;
+        let near_u64 = TWO_64 * 0.999;
         let charge_input = self.input_only || !swap_for_y;
         let step = if swap_for_y { -1 } else { 1 };
         let in_scale = 1.0 / keep_in;
@@ -67,7 +59,7 @@ impl Dlmm {
                     .copied()
                     .unwrap_or_default();
                 let price = match b.price {
-                    0 => match price_from_id(active_id, self.bin_step) {
+                    0 => match price_from_id(active_id, self.fees.bin_step) {
                         Some(p) => p,
                         None => return, // the program fails the swap at this bin
                     },
@@ -112,10 +104,10 @@ impl Dlmm {
                         total * keep_fee * keep_out
                     };
                     let x1 = x0 + width;
-                    if x1 >= U64_MAX_F {
+                    if x1 >= TWO_64 {
                         // The program takes at most u64::MAX atoms in: cut the bin there.
-                        if x0 < U64_MAX_F {
-                            out.push(Piece::line(x0, U64_MAX_F, out0, gain / width));
+                        if x0 < TWO_64 {
+                            out.push(Piece::line(x0, TWO_64, out0, gain / width));
                         }
                         return;
                     }

@@ -2,39 +2,24 @@
 //! and the bin-array bitmap search.
 
 use super::layout::BITMAP_SIZE;
+use crate::u256::U256;
 
 pub const ONE: u128 = 1 << 64;
-pub const U64_MAX: u128 = u64::MAX as u128;
 pub const BASIS_POINT_MAX: u128 = 10_000;
 pub const FEE_PRECISION: u128 = 1_000_000_000;
 pub const MAX_FEE_RATE: u128 = 100_000_000;
 const MAX_EXPONENTIAL: u64 = 0x80000;
 
-/// a·b as (high, low) 128-bit halves: a bin's stored price is any u128, so an amount
-/// times a price needs up to 192 bits.
-fn wide_mul(a: u128, b: u128) -> (u128, u128) {
-    const MASK: u128 = U64_MAX;
-    let (a_lo, a_hi) = (a & MASK, a >> 64);
-    let (b_lo, b_hi) = (b & MASK, b >> 64);
-    let ll = a_lo * b_lo;
-    let lh = a_lo * b_hi;
-    let hl = a_hi * b_lo;
-    let hh = a_hi * b_hi;
-    let mid = (ll >> 64) + (lh & MASK) + (hl & MASK);
-    let lo = (ll & MASK) | (mid << 64);
-    let hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
-    (hi, lo)
-}
-
 /// (a·p) >> 64, rounded down or up; u128::MAX when past 128 bits (always past u64, which
-/// every caller checks before using the value).
+/// every caller checks before using the value). A bin's stored price is any u128, so the
+/// product needs up to 192 bits.
 fn mul_shr64(a: u64, p: u128, up: bool) -> u128 {
-    let (hi, lo) = wide_mul(u128::from(a), p);
-    if hi >> 64 != 0 {
+    let U256([low, mid, high, top]) = U256::mul(u128::from(a), p);
+    if top != 0 {
         return u128::MAX;
     }
-    let q = (hi << 64) | (lo >> 64);
-    if up && lo & U64_MAX != 0 {
+    let q = u128::from(high) << 64 | u128::from(mid);
+    if up && low != 0 {
         q.saturating_add(1)
     } else {
         q
@@ -213,6 +198,16 @@ pub fn next_array_with_liquidity(bitmap: &[u64; 16], index: i64, swap_for_y: boo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::U64_MAX;
+
+    /// A product as (high, low) 128-bit halves.
+    fn wide_mul(a: u128, b: u128) -> (u128, u128) {
+        let U256([l0, l1, l2, l3]) = U256::mul(a, b);
+        (
+            u128::from(l3) << 64 | u128::from(l2),
+            u128::from(l1) << 64 | u128::from(l0),
+        )
+    }
 
     #[test]
     fn wide_mul_matches_small_products() {

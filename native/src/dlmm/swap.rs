@@ -4,10 +4,10 @@
 use super::layout::{BINS_PER_ARRAY, MAX_BIN_ID, MIN_BIN_ID};
 use super::math::{
     amount_in, amount_out, bit_set, fee_included, fee_on_excluded, next_array_with_liquidity,
-    price_from_id, U64_MAX,
+    price_from_id,
 };
 use super::Dlmm;
-use crate::types::QuoteFail;
+use crate::types::{QuoteFail, U64_MAX};
 
 /// (amount in, amount out, fee, bins filled) of one swap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,113 +189,6 @@ fn exact_out(l: Layers, wanted_out: u128, rate: u128, side: Side) -> Result<Fill
     })
 }
 
-/// Per bin: (amount in, amount out, fee) and how much of `left` it used.
-struct BinStep {
-    amount_in: u128,
-    amount_out: u128,
-    fee: u128,
-    used: u128,
-}
-
-/// The reference's inline fill for a bin of market-maker liquidity only (the common
-/// case), kept as its own port so its arithmetic matches line for line.
-fn mm_only(
-    mm: u64,
-    price: u128,
-    left: u128,
-    rate: u128,
-    side: Side,
-    exact: bool,
-) -> Result<BinStep, QuoteFail> {
-    let Side {
-        swap_for_y,
-        charge_input,
-    } = side;
-    let mut partial_out = false;
-    let amount = if exact {
-        left
-    } else {
-        let mut wanted = left;
-        if !charge_input {
-            wanted = wanted.saturating_add(fee_on_excluded(left, rate));
-        }
-        if wanted >= u128::from(mm) {
-            U64_MAX // drain the bin
-        } else {
-            partial_out = true;
-            let mut need = amount_in(narrow(wanted)?, price, swap_for_y);
-            if need > U64_MAX {
-                return Err(overflow("amount in", need));
-            }
-            if charge_input {
-                need += fee_on_excluded(need, rate);
-                if need > U64_MAX {
-                    return Err(overflow("amount in", need));
-                }
-            }
-            need
-        }
-    };
-    let mut fee = if charge_input {
-        fee_included(amount, rate)
-    } else {
-        0
-    };
-    let rest = amount.saturating_sub(fee);
-    let max_in = amount_in(mm, price, swap_for_y);
-    if max_in > U64_MAX {
-        return Err(overflow("bin amount in", max_in));
-    }
-    let mut included = amount;
-    let mut out;
-    if rest >= max_in {
-        out = u128::from(mm);
-        if rest > max_in {
-            if charge_input {
-                fee = fee_on_excluded(max_in, rate);
-                included = max_in + fee;
-            } else {
-                included = max_in;
-            }
-        }
-    } else {
-        out = amount_out(narrow(rest)?, price, swap_for_y);
-        if out > U64_MAX {
-            return Err(overflow("bin amount out", out));
-        }
-    }
-    if !charge_input {
-        fee = fee_included(out, rate);
-        out -= fee;
-    }
-    if included > U64_MAX {
-        return Err(overflow("amount in", included));
-    }
-    if exact {
-        Ok(BinStep {
-            amount_in: included,
-            amount_out: out,
-            fee,
-            used: included,
-        })
-    } else if partial_out {
-        // An exact-out fill delivers what was asked.
-        Ok(BinStep {
-            amount_in: included,
-            amount_out: left,
-            fee,
-            used: left,
-        })
-    } else {
-        Ok(BinStep {
-            amount_in: included,
-            amount_out: out,
-            fee,
-            used: out,
-        })
-    }
-}
-
 impl Dlmm {
     /// `swap_totals`: walk bins from the active one until `amount` is filled.
     /// `amount` is what reaches the pool (exact in) or leaves it (exact out).
@@ -348,7 +241,7 @@ impl Dlmm {
                     .unwrap_or_default();
                 // The program stores a bin's price lazily.
                 let price = match b.price {
-                    0 => price_from_id(active_id, self.bin_step).ok_or_else(|| {
+                    0 => price_from_id(active_id, self.fees.bin_step).ok_or_else(|| {
                         QuoteFail::Amount(format!("bin id {active_id} is out of the price range"))
                     })?,
                     p => p,
@@ -363,39 +256,26 @@ impl Dlmm {
                 if mm != 0 || processed != 0 || opened != 0 {
                     let rate = self.fees.rate(active_id);
                     t.steps += 1;
-                    let done = if processed == 0 && opened == 0 {
-                        mm_only(mm, price, left, rate, side, exact)?
+                    let l = Layers {
+                        mm,
+                        processed,
+                        opened,
+                        price,
+                    };
+                    let (fill, used) = if exact {
+                        let fill = exact_in(l, narrow(left)?, rate, side)?;
+                        (fill, fill.amount_in)
                     } else {
-                        let l = Layers {
-                            mm,
-                            processed,
-                            opened,
-                            price,
-                        };
-                        let fill = if exact {
-                            exact_in(l, narrow(left)?, rate, side)?
-                        } else {
-                            exact_out(l, left, rate, side)?
-                        };
-                        let used = if exact {
-                            fill.amount_in
-                        } else {
-                            fill.amount_out
-                        };
-                        BinStep {
-                            amount_in: fill.amount_in,
-                            amount_out: fill.amount_out,
-                            fee: fill.fee,
-                            used,
-                        }
+                        let fill = exact_out(l, left, rate, side)?;
+                        (fill, fill.amount_out)
                     };
                     // A fill never uses more than is left (the reference relies on it too).
                     left = left
-                        .checked_sub(done.used)
+                        .checked_sub(used)
                         .ok_or_else(|| QuoteFail::Refused("bin overfilled".into()))?;
-                    t.amount_in = t.amount_in.saturating_add(done.amount_in);
-                    t.amount_out = t.amount_out.saturating_add(done.amount_out);
-                    t.fee = t.fee.saturating_add(done.fee);
+                    t.amount_in = t.amount_in.saturating_add(fill.amount_in);
+                    t.amount_out = t.amount_out.saturating_add(fill.amount_out);
+                    t.fee = t.fee.saturating_add(fill.fee);
                 }
                 if left == 0 {
                     break;

@@ -7,7 +7,7 @@
 //! u64 (the program aborts on reaching it); what lies past it is kept only as two totals,
 //! which the exact-out searches need to tell "too little liquidity" from "overflow".
 
-pub const U64_MAX: u128 = u64::MAX as u128;
+use crate::types::U64_MAX;
 
 /// A live order before the overflow point: `per_lot` adjusted quote lots per base lot
 /// (price · tick), its lots, the totals of the live orders before it, and `level`, the

@@ -5,9 +5,10 @@
 //! `int * float` converts the int to the nearest double (ties to even, as `as f64` does),
 //! and `int / int` is the correctly rounded quotient (`ratio`).
 
-use super::book::{Side, U64_MAX};
+use super::book::Side;
 use super::fill::{fee_adjustment, BPS};
-use crate::types::Piece;
+use crate::types::{Piece, U64_MAX};
+use crate::u256::{ratio, U256};
 
 /// The model's inputs from the market (lot sizes in atoms, b = base lots per base unit).
 pub struct Market {
@@ -15,50 +16,6 @@ pub struct Market {
     pub quote_lot_size: u64,
     pub b: u64,
     pub bps: u64,
-}
-
-/// 2^e as a double, for e in the normal exponent range.
-fn pow2(e: i32) -> f64 {
-    f64::from_bits(((e + 1023) as u64) << 52)
-}
-
-/// n / d correctly rounded to a double, ties to even (Python's `int / int`), d > 0.
-pub fn ratio(n: u128, d: u128) -> f64 {
-    const EXACT: u128 = 1 << 53;
-    if (n < EXACT && d < EXACT) || n == 0 || d == 0 {
-        // Both exact as doubles: IEEE division rounds the true quotient correctly.
-        return n as f64 / d as f64;
-    }
-    let ln = 128 - n.leading_zeros() as i32;
-    let ld = 128 - d.leading_zeros() as i32;
-    // q = floor(n / (d · 2^e)) lands in [2^54, 2^56): 53 bits, a guard bit and more.
-    let mut e = ln - ld - 55;
-    let (mut q, mut sticky) = if e >= 0 {
-        let dd = d << e; // ld + e = ln - 55 < 128 bits
-        (n / dd, !n.is_multiple_of(dd))
-    } else {
-        match n
-            .checked_shl((-e) as u32)
-            .filter(|s| s >> ((-e) as u32) == n)
-        {
-            Some(s) => (s / d, !s.is_multiple_of(d)),
-            // Only for d beyond 2^73, which the decoder's bounds rule out.
-            None => return n as f64 / d as f64,
-        }
-    };
-    if q >= 1 << 55 {
-        sticky |= q & 1 != 0;
-        q >>= 1;
-        e += 1;
-    }
-    // Drop two bits to 53, rounding half to even.
-    let low = q & 3;
-    q >>= 2;
-    e += 2;
-    if low > 2 || (low == 2 && (sticky || q & 1 == 1)) {
-        q += 1;
-    }
-    q as f64 * pow2(e)
 }
 
 /// The exact-in swap of `side` as pieces from input 0 (sell: base in, into the bids),
@@ -78,7 +35,7 @@ pub fn pieces(m: &Market, side: &Side, sell: bool, x_max: f64, out: &mut Vec<Pie
     let (adjusted_cap, out_per_adjusted, in_per_adjusted) = if sell {
         (
             (U64_MAX / qls * b).min(U64_MAX),
-            ratio(qls * (BPS - bps), BPS * b),
+            ratio(U256::from_u128(qls * (BPS - bps)), U256::from_u128(BPS * b)),
             0.0,
         )
     } else {

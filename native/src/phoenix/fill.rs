@@ -6,8 +6,8 @@
 //! `QuoteFail::Amount` here. Intermediates are u128; the decoder declines markets whose lot
 //! parameters could push them past that (see `decode`).
 
-use super::book::{Side, U64_MAX};
-use crate::types::QuoteFail;
+use super::book::Side;
+use crate::types::{QuoteFail, U64_MAX};
 
 pub const BPS: u128 = 10_000;
 
@@ -112,6 +112,15 @@ fn prefix_fill(side: &Side, j: usize, filled: u128) -> Fill {
     }
 }
 
+/// The taker fee on `adjusted` adjusted quote lots, in quote lots (rounded up).
+fn fee_lots(adjusted: u128, bps: u64, b: u128) -> Result<u128, QuoteFail> {
+    let fee = compute_fee(adjusted, u128::from(bps));
+    if fee + b - 1 > U64_MAX {
+        return Err(amount("fee rounding overflows u64"));
+    }
+    Ok(fee.div_ceil(b))
+}
+
 /// IOC ask of `lots` base lots into the bids (`sell_fill`).
 pub fn sell(bids: &Side, lots: u128, bps: u64, b: u64) -> Result<Filled, QuoteFail> {
     let m = if bids.exact() && lots > 0 && lots <= bids.total_lots {
@@ -122,11 +131,7 @@ pub fn sell(bids: &Side, lots: u128, bps: u64, b: u64) -> Result<Filled, QuoteFa
         walk(bids, lots, U64_MAX)?
     };
     let b = u128::from(b);
-    let fee = compute_fee(m.adjusted, u128::from(bps));
-    if fee + b - 1 > U64_MAX {
-        return Err(amount("fee rounding overflows u64"));
-    }
-    let fee = fee.div_ceil(b);
+    let fee = fee_lots(m.adjusted, bps, b)?;
     let gross = m.adjusted / b;
     if fee > gross {
         return Err(QuoteFail::Refused(
@@ -164,11 +169,7 @@ pub fn buy(asks: &Side, quote_lots: u128, bps: u64, b: u64) -> Result<Filled, Qu
     } else {
         walk(asks, U64_MAX, budget)?
     };
-    let fee = compute_fee(m.adjusted, u128::from(bps));
-    if fee + b - 1 > U64_MAX {
-        return Err(amount("fee rounding overflows u64"));
-    }
-    let fee = fee.div_ceil(b);
+    let fee = fee_lots(m.adjusted, bps, b)?;
     if m.adjusted + b - 1 > U64_MAX {
         return Err(amount("matched quote rounding overflows u64"));
     }

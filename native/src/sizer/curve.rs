@@ -136,11 +136,7 @@ impl<'l, L: Leg> LegCurve<'l, L> {
             .find(|p| x < p.x1)
             .or(self.fetched.last());
         match found {
-            Some(p) => {
-                let at = if x < p.x1 { x } else { p.x1 };
-                let u = at - p.x0;
-                p.out0 + p.a * u / (p.b + p.c * u)
-            }
+            Some(p) => p.out(if x < p.x1 { x } else { p.x1 }),
             None => 0.0,
         }
     }

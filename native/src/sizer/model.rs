@@ -20,7 +20,6 @@ pub struct ModelTop {
     pub out: f64,
     pub curvature: f64,
     pub slope: f64,
-    pub steps: usize,
     pub crossed: usize,
 }
 
@@ -86,7 +85,7 @@ pub fn optimum<L: Leg>(
     let mut key = Vec::with_capacity(legs.len());
     let mut last_key: Option<Vec<usize>> = None;
     let mut before: Option<Mobius> = None;
-    for step in 1..=MAX_STEPS {
+    for _ in 0..MAX_STEPS {
         let mut found = pieces_at(legs, x, &mut key)?;
         if found.is_some() && last_key.as_deref() == Some(key.as_slice()) {
             // Float rounding left x a hair short of the boundary: step past it.
@@ -97,7 +96,7 @@ pub fn optimum<L: Leg>(
             // A leg ran out of liquidity: the top is where it did.
             return match before {
                 None => Ok(None),
-                Some(b) => top(legs, x, step, b, rate, true).map(Some),
+                Some(b) => top(legs, x, b, rate, true).map(Some),
             };
         };
         last_key = Some(key.clone());
@@ -110,24 +109,16 @@ pub fn optimum<L: Leg>(
         }
         if div(det, d * d)? <= rate {
             // Already falling: the top is x, at the kink the last boundary made.
-            return top(
-                legs,
-                x,
-                step,
-                before.unwrap_or(route),
-                rate,
-                before.is_some(),
-            )
-            .map(Some);
+            return top(legs, x, before.unwrap_or(route), rate, before.is_some()).map(Some);
         }
         if s != 0.0 {
             let target = div(sqrt(div(det, rate)?)? - t, s)?;
             if target <= end {
-                return top(legs, pmax(x, target), step, route, rate, false).map(Some);
+                return top(legs, pmax(x, target), route, rate, false).map(Some);
             }
         }
         if end >= hi {
-            return top(legs, hi, step, route, rate, true).map(Some);
+            return top(legs, hi, route, rate, true).map(Some);
         }
         before = Some(route);
         x = pmax(x, end);
@@ -164,7 +155,6 @@ fn pieces_at<L: Leg>(
 fn top<L: Leg>(
     legs: &mut [LegCurve<'_, L>],
     x: f64,
-    steps: usize,
     route: Mobius,
     rate: f64,
     kink: bool,
@@ -189,7 +179,6 @@ fn top<L: Leg>(
         out: amount,
         curvature,
         slope,
-        steps,
         crossed,
     })
 }

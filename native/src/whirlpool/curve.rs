@@ -3,11 +3,9 @@
 
 use super::path::{limit, Path};
 use crate::token::TransferFee;
-use crate::types::Piece;
+use crate::types::{Piece, TWO_64};
 
-const Q64: f64 = 18_446_744_073_709_551_616.0;
 const BPS: f64 = 10_000.0;
-const U64_MAX_F: f64 = u64::MAX as f64;
 
 pub struct CurveInput<'a> {
     pub fee_rate: u32,
@@ -47,22 +45,22 @@ pub fn pieces(c: &CurveInput, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) {
         let target = hop.target;
         if liquidity != 0 && target != price {
             let big_l = liquidity as f64;
-            let root = price as f64 / Q64;
+            let root = price as f64 / TWO_64;
             let (reserve_in, reserve_out, need_in, gives) = if a_to_b {
                 let gap = (price as i128 - target as i128) as f64;
                 (
                     big_l / root,
                     big_l * root,
-                    big_l * gap / (price as f64 * target as f64) * Q64,
-                    big_l * gap / Q64,
+                    big_l * gap / (price as f64 * target as f64) * TWO_64,
+                    big_l * gap / TWO_64,
                 )
             } else {
                 let gap = (target as i128 - price as i128) as f64;
                 (
                     big_l * root,
                     big_l / root,
-                    big_l * gap / Q64,
-                    big_l * gap / (price as f64 * target as f64) * Q64,
+                    big_l * gap / TWO_64,
+                    big_l * gap / (price as f64 * target as f64) * TWO_64,
                 )
             };
             let x1 = x0 + need_in / k;
@@ -79,7 +77,7 @@ pub fn pieces(c: &CurveInput, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) {
             pool_out += gives;
             let (capped, was_capped) = cap(piece, keep_out);
             out.push(capped);
-            if was_capped || x0 >= U64_MAX_F || pool_out >= U64_MAX_F || capped.x1 > x_max {
+            if was_capped || x0 >= TWO_64 || pool_out >= TWO_64 || capped.x1 > x_max {
                 return;
             }
         }
@@ -97,12 +95,8 @@ pub fn pieces(c: &CurveInput, a_to_b: bool, x_max: f64, out: &mut Vec<Piece>) {
 
 /// `_cap`: end a piece at u64::MAX atoms in, or where the pool's output reaches it.
 fn cap(piece: Piece, keep_out: f64) -> (Piece, bool) {
-    let mut end = if U64_MAX_F < piece.x1 {
-        U64_MAX_F
-    } else {
-        piece.x1
-    };
-    let most_out = U64_MAX_F * keep_out;
+    let mut end = if TWO_64 < piece.x1 { TWO_64 } else { piece.x1 };
+    let most_out = TWO_64 * keep_out;
     if piece.out(end) > most_out {
         let rest = most_out - piece.out0;
         end = piece.x0 + rest * piece.b / (piece.a - piece.c * rest);

@@ -1,7 +1,8 @@
 //! Whirlpool integer math (the Python `orca_whirlpool_math`): Q64.64 sqrt prices, token
 //! deltas and one swap step, with the program's rounding and its overflow errors.
 
-use super::u256::U256;
+use crate::types::U64_MAX;
+use crate::u256::U256;
 
 pub const MIN_TICK_INDEX: i64 = -443_636;
 pub const MAX_TICK_INDEX: i64 = 443_636;
@@ -11,9 +12,6 @@ pub const TICK_ARRAY_SIZE: i64 = 88;
 pub const FEE_RATE_MUL_VALUE: u128 = 1_000_000;
 pub const MAX_FEE_RATE: u16 = 60_000;
 pub const MAX_PROTOCOL_FEE_RATE: u16 = 2_500;
-
-const Q64_MASK: u128 = u64::MAX as u128;
-const U64_MAX: u128 = u64::MAX as u128;
 
 /// The program's error code for a failed step (the quote reports it).
 pub type MathError = &'static str;
@@ -129,7 +127,7 @@ pub fn try_amount_delta_b(p0: u128, p1: u128, liquidity: u128, round_up: bool) -
     }
     let product = liquidity.checked_mul(diff)?;
     let result = product >> 64;
-    if round_up && product & Q64_MASK != 0 {
+    if round_up && product & U64_MAX != 0 {
         if result == U64_MAX {
             return None;
         }
@@ -248,40 +246,13 @@ pub fn step_in(
     let price_next: u128;
     let amount_out: u128;
     if a_in {
-        let product = U256::mul(liquidity, price - target);
-        if product.top_word_set() {
-            return Err("MultiplicationOverflow");
-        }
-        let (q, r) = product
-            .shl64()
-            .div_rem(U256::mul(price, target))
-            .ok_or("DivideByZero")?;
-        initial = q
-            .to_u128()
-            .and_then(|q| {
-                if r.is_zero() {
-                    Some(q)
-                } else {
-                    q.checked_add(1)
-                }
-            })
-            .filter(|&q| q <= U64_MAX);
+        initial = try_amount_delta_a(price, target, liquidity, true)?;
         price_next = match initial {
             Some(i) if i <= amount_calc => target,
             _ => next_sqrt_price_from_a_round_up(price, liquidity, amount_calc, true)?,
         };
         // Token B out, rounded down (the price only falls).
-        let diff = price
-            .checked_sub(price_next)
-            .ok_or("SqrtPriceOutOfBounds")?;
-        amount_out = if liquidity == 0 || diff == 0 {
-            0
-        } else {
-            liquidity
-                .checked_mul(diff)
-                .ok_or("MultiplicationShiftRightOverflow")?
-                >> 64
-        };
+        amount_out = amount_delta_b(price, price_next, liquidity, false)?;
     } else {
         initial = try_amount_delta_b(price, target, liquidity, true);
         price_next = match initial {
@@ -289,23 +260,7 @@ pub fn step_in(
             _ => next_sqrt_price_from_b_round_down(price, liquidity, amount_calc, true)?,
         };
         // Token A out, rounded down (the price only rises).
-        let product = U256::mul(
-            liquidity,
-            price_next
-                .checked_sub(price)
-                .ok_or("SqrtPriceOutOfBounds")?,
-        );
-        if product.top_word_set() {
-            return Err("MultiplicationOverflow");
-        }
-        let (q, _) = product
-            .shl64()
-            .div_rem(U256::mul(price_next, price))
-            .ok_or("DivideByZero")?;
-        amount_out = q
-            .to_u128()
-            .filter(|&q| q <= U64_MAX)
-            .ok_or("TokenMaxExceeded")?;
+        amount_out = amount_delta_a(price, price_next, liquidity, false)?;
     }
     let delta_in = |p0, p1| {
         if a_in {
@@ -349,14 +304,7 @@ pub fn step_out(
     };
     let price_next = match initial {
         Some(i) if i <= remaining => target,
-        _ if a_to_b => {
-            if liquidity == 0 {
-                return Err("DivideByZero");
-            }
-            price
-                .checked_sub((remaining << 64).div_ceil(liquidity))
-                .ok_or("SqrtPriceOutOfBounds")?
-        }
+        _ if a_to_b => next_sqrt_price_from_b_round_down(price, liquidity, remaining, false)?,
         _ => next_sqrt_price_from_a_round_up(price, liquidity, remaining, false)?,
     };
     let amount_in = if a_to_b {

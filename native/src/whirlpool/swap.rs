@@ -57,7 +57,7 @@ pub fn swap(m: &Market, amount: u128, is_input: bool, a_to_b: bool) -> Result<Ou
     for hop in &path.hops {
         let target = hop.target;
         loop {
-            let (moved_in, moved_out, next_price, step_fee) = if is_input {
+            let (_, _, next_price, step_fee) = if is_input {
                 let s = step_in(remaining as u128, m.fee_rate, liquidity, price, target)
                     .map_err(math_fail)?;
                 remaining -= (s.0 + s.3) as i128;
@@ -83,7 +83,6 @@ pub fn swap(m: &Market, amount: u128, is_input: bool, a_to_b: bool) -> Result<Ou
                 calculated += (s.0 + s.3) as i128;
                 s
             };
-            let _ = (moved_in, moved_out);
             fee_sum += step_fee as i128;
             if remaining < 0 || calculated > U64_MAX || fee_sum > U64_MAX {
                 return Err(QuoteFail::Amount("swap amounts overflow u64".into()));
@@ -145,11 +144,7 @@ pub fn leg(
 ) -> Result<Swap, QuoteFail> {
     let amount = amount as u128;
     let (outcome, paid) = if exact_in {
-        let excluded = if fee_in.basis_points != 0 {
-            amount - fee_in.fee(amount)
-        } else {
-            amount
-        };
+        let excluded = amount - fee_in.fee(amount);
         let outcome = swap(m, excluded, true, a_to_b)?;
         let paid = if outcome.amount_in == excluded {
             amount
@@ -162,10 +157,7 @@ pub fn leg(
         let paid = fee_included(fee_in, outcome.amount_in)?;
         (outcome, paid)
     };
-    let mut received = outcome.amount_out;
-    if fee_out.basis_points != 0 {
-        received -= fee_out.fee(received);
-    }
+    let received = outcome.amount_out - fee_out.fee(outcome.amount_out);
     if exact_in && received == 0 {
         return Err(QuoteFail::Insufficient(format!(
             "{amount} atoms in buy nothing"

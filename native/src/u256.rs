@@ -1,12 +1,13 @@
-//! A minimal unsigned 256-bit integer: the few operations the swap math needs (full
-//! u128 products, a word shift, comparisons and division), on four little-endian u64 limbs.
+//! A minimal unsigned 256-bit integer: the few operations the swap math and the sizer
+//! need (full u128 products, shifts, comparisons and division), on four little-endian
+//! u64 limbs; and Python's correctly rounded `int / int`.
 
 use std::cmp::Ordering;
 
+use crate::types::U64_MAX;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct U256(pub [u64; 4]);
-
-const LOW: u128 = u64::MAX as u128;
 
 impl U256 {
     pub const ZERO: U256 = U256([0; 4]);
@@ -17,15 +18,15 @@ impl U256 {
 
     /// The exact product of two u128s.
     pub fn mul(a: u128, b: u128) -> U256 {
-        let (a0, a1) = (a & LOW, a >> 64);
-        let (b0, b1) = (b & LOW, b >> 64);
+        let (a0, a1) = (a & U64_MAX, a >> 64);
+        let (b0, b1) = (b & U64_MAX, b >> 64);
         let p00 = a0 * b0;
         let p01 = a0 * b1;
         let p10 = a1 * b0;
         let p11 = a1 * b1;
         // Column sums stay below 2^66: no overflow in u128.
-        let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
-        let high = (mid >> 64) + (p01 >> 64) + (p10 >> 64) + (p11 & LOW);
+        let mid = (p00 >> 64) + (p01 & U64_MAX) + (p10 & U64_MAX);
+        let high = (mid >> 64) + (p01 >> 64) + (p10 >> 64) + (p11 & U64_MAX);
         let top = (high >> 64) + (p11 >> 64);
         U256([p00 as u64, mid as u64, high as u64, top as u64])
     }
@@ -104,6 +105,24 @@ impl U256 {
         self.0.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1)
     }
 
+    /// The bit length (0 for zero).
+    pub fn bits(self) -> u32 {
+        let n = self.limbs();
+        match n.checked_sub(1).and_then(|i| self.0.get(i)) {
+            Some(top) => n as u32 * 64 - top.leading_zeros(),
+            None => 0,
+        }
+    }
+
+    /// The number of trailing zero bits (256 for zero).
+    fn trailing_zeros(self) -> u32 {
+        self.0
+            .iter()
+            .enumerate()
+            .find(|(_, &w)| w != 0)
+            .map_or(256, |(i, w)| i as u32 * 64 + w.trailing_zeros())
+    }
+
     /// (quotient, remainder); None for a zero divisor. Knuth's algorithm D on 64-bit digits.
     pub fn div_rem(self, d: U256) -> Option<(U256, U256)> {
         let n = d.limbs();
@@ -164,7 +183,7 @@ impl U256 {
             for i in 0..n {
                 let p = qhat * dn[i] as u128 + carry;
                 carry = p >> 64;
-                let t = un[i + j] as i128 - borrow - (p & LOW) as i128;
+                let t = un[i + j] as i128 - borrow - (p & U64_MAX) as i128;
                 un[i + j] = t as u64;
                 borrow = (t < 0) as i128;
             }
@@ -208,6 +227,70 @@ impl Ord for U256 {
         }
         Ordering::Equal
     }
+}
+
+/// 2^k as a float, exactly (k within the normal range).
+fn pow2(k: i32) -> f64 {
+    f64::from_bits(((k + 1023) as u64) << 52)
+}
+
+/// Python's `n / d` on ints: the correctly rounded (ties to even) float of the exact
+/// quotient. `d` must be non-zero (callers check).
+pub fn ratio(n: U256, d: U256) -> f64 {
+    if n.is_zero() || d.is_zero() {
+        return 0.0;
+    }
+    const EXACT: u128 = 1 << 53;
+    if let (Some(a), Some(b)) = (n.to_u128(), d.to_u128()) {
+        if a <= EXACT && b <= EXACT {
+            // Both exact as floats: IEEE division rounds the exact quotient correctly.
+            return a as f64 / b as f64;
+        }
+    }
+    let Some((q, mut r)) = n.div_rem(d) else {
+        return 0.0;
+    };
+    // Collect 55 significant bits (53, a guard bit and one more) and a sticky bit.
+    let mut m: u128;
+    let mut exp: i32; // the weight of m's lowest bit is 2^exp
+    let mut sticky = false;
+    let qb = q.bits();
+    if qb > 55 {
+        m = u128::from(q.shr(qb - 55).0[0]);
+        exp = (qb - 55) as i32;
+        sticky = q.trailing_zeros() < qb - 55;
+    } else {
+        m = u128::from(q.0[0]);
+        exp = 0;
+    }
+    while m < (1u128 << 54) {
+        // Next bit of r/d without forming 2r (r < d: the gap d − r is positive).
+        let bit = match d.checked_sub(r).and_then(|gap| r.checked_sub(gap)) {
+            Some(rest) => {
+                r = rest;
+                1
+            }
+            None => {
+                // r < d − r: 2r < d fits.
+                r = r.checked_add(r).unwrap_or(r);
+                0
+            }
+        };
+        m = (m << 1) | bit;
+        exp -= 1;
+    }
+    sticky |= !r.is_zero();
+    // m has 55 bits: drop the lowest into sticky, then round the guard bit.
+    sticky |= m & 1 == 1;
+    m >>= 1;
+    exp += 1;
+    let guard = m & 1 == 1;
+    let mut mant = m >> 1;
+    exp += 1;
+    if guard && (sticky || mant & 1 == 1) {
+        mant += 1;
+    }
+    mant as f64 * pow2(exp)
 }
 
 #[cfg(test)]
@@ -290,5 +373,51 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn small(v: u128) -> U256 {
+        U256::from_u128(v)
+    }
+
+    #[test]
+    fn ratio_rounds_like_python() {
+        // 1/3, 2/3 and values past 2^53 against f64 division of exactly representable ints.
+        assert_eq!(ratio(small(1), small(3)), 1.0 / 3.0);
+        assert_eq!(ratio(small(10), small(4)), 2.5);
+        // (2^53 + 1) / 1 rounds to even: 2^53.
+        assert_eq!(ratio(small((1 << 53) + 1), small(1)), 9007199254740992.0);
+        // (2^53 + 3) / 1 rounds up to 2^53 + 4.
+        assert_eq!(ratio(small((1 << 53) + 3), small(1)), 9007199254740996.0);
+        // A big numerator over a big denominator.
+        let big = U256::mul(u128::MAX, 3);
+        assert_eq!(ratio(big, small(u128::MAX)), 3.0);
+        assert_eq!(ratio(small(u128::MAX), small(1)), 2f64.powi(128));
+        assert_eq!(ratio(small(1), small(u128::MAX)), 2f64.powi(-128));
+        assert_eq!(
+            ratio(small(7), small((1u128 << 60) + 1)),
+            7.0 / 2f64.powi(60)
+        );
+    }
+
+    #[test]
+    fn divrem_matches_u128() {
+        let cases = [(u128::MAX, 7u128), (12345678901234567890123, 98765), (5, 9)];
+        for (a, b) in cases {
+            let (q, r) = small(a)
+                .div_rem(small(b))
+                .unwrap_or((U256::ZERO, U256::ZERO));
+            assert_eq!((q.to_u128(), r.to_u128()), (Some(a / b), Some(a % b)));
+        }
+        // (2^128 − 1)^2 / (2^128 − 1) = 2^128 − 1, through the wide path.
+        let sq = U256::mul(u128::MAX, u128::MAX);
+        let (q, r) = sq
+            .div_rem(small(u128::MAX))
+            .unwrap_or((U256::ZERO, U256::ZERO));
+        assert_eq!((q, r), (small(u128::MAX), U256::ZERO));
+        let (q, r) = sq
+            .div_rem(U256::mul(u128::MAX, 2))
+            .unwrap_or((U256::ZERO, U256::ZERO));
+        assert_eq!(q, small(u128::MAX / 2));
+        assert_eq!(r, small(u128::MAX));
     }
 }
