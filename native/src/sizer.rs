@@ -39,6 +39,20 @@ pub struct Costs {
 }
 
 impl Costs {
+    /// `atoms` of rounding in the EV before the tip, as EV after it: the tip takes its
+    /// share of them (ceil(atoms * (1 - share)), `Sizer._after_tip`).
+    fn after_tip(&self, atoms: i128) -> i128 {
+        // Shares come from config decimals (small fractions); past i128 keep `atoms`.
+        let (Ok(num), Ok(den)) = (i128::try_from(self.tip_num), i128::try_from(self.tip_den))
+        else {
+            return atoms;
+        };
+        match atoms.checked_mul(den - num) {
+            Some(kept) if den > 0 => -((-kept).div_euclid(den)),
+            _ => atoms,
+        }
+    }
+
     /// `flash_fee`: lenders round up. Err where the fee leaves i128.
     fn flash_fee(&self, size: u128) -> Py<i128> {
         if self.flash_num == 0 {
@@ -192,7 +206,7 @@ pub fn size_route<L: Leg>(
                 size: top.size,
                 ceiling,
                 // Each leg and each boundary crossed rounds once against the trader.
-                tolerance: legs.len() as i128 - 1 + top.crossed as i128,
+                tolerance: costs.after_tip(legs.len() as i128 - 1 + top.crossed as i128),
                 misled: num::pmax(n + crossed / 2.0 + 4.0, ceiling.abs() / 100.0),
                 flat: top.flat_width(),
             };

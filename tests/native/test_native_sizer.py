@@ -14,7 +14,7 @@ import random
 from fractions import Fraction
 
 import solarb_native
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from solarb_runtime.domain.amounts import U64_MAX
@@ -171,6 +171,10 @@ def test_native_size_route_equals_the_python_sizer_on_native_legs(
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32), costs=costs_st)
+# Thin edges the legs' rounding hides near the model's top (a tip share shrinks the EV,
+# not the rounding): both sizers once stopped there, a loss or two atoms short.
+@example(seed=240, costs=CostModel(0, Fraction(9), Fraction(9, 10)))
+@example(seed=1860984902, costs=CostModel(1, Fraction(0), Fraction(9, 10)))
 def test_native_sizer_matches_brute_force_on_tiny_pools(seed: int, costs: CostModel) -> None:
     hops, route = _route(seed, 2, tiny=True)
     hi = random.Random(seed).randint(500, 4000)

@@ -113,11 +113,13 @@ pub fn polish<O: Objective>(
     }
     let start = teeth.start(o, s.lo, s.best_x);
     s.consider(o, start)?;
-    // int >= float, compared exactly as Python does.
+    // int >= float, compared exactly as Python does. Near enough only if it decides the
+    // same: a loss where the model sees a profit searches the top.
     if matches!(
         cmp_int_float(s.best_v, g.ceiling - tolerance),
         Some(Ordering::Greater | Ordering::Equal)
-    ) {
+    ) && (s.best_v > 0 || g.ceiling <= 0.0)
+    {
         return Ok(Some((s.best_x, s.best_v)));
     }
     let gap = g.ceiling - s.best_v as f64;

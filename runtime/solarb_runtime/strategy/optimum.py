@@ -209,7 +209,8 @@ def _polish(
     `ceiling` is the model's EV at its top: exact quotes round against the trader, so no
     integer point beats it by more than float error. The guess, its neighbours and the
     start of the best one's tooth are evaluated; that is enough once the best is within
-    `tolerance` atoms (the rounding the legs do) of the ceiling, or once the gap to the
+    `tolerance` atoms (the rounding the legs do) of the ceiling (and is a profit, or the
+    ceiling is not), or once the gap to the
     ceiling is worth less than `worth` of the EV. Otherwise, when the best is more than
     `misled` atoms below the ceiling, the model missed a cost (rounding in many tiny
     bins or levels) and its top may be far off: `maximise` searches the whole range;
@@ -232,7 +233,9 @@ def _polish(
     for x in (x0 - 1, x0 + 1):
         s.consider(x)
     s.consider(teeth.start(s.best_x))
-    if s.best_v >= ceiling - tolerance:
+    # Near enough only if it decides the same: a loss where the model sees a profit (the
+    # legs' rounding ate a thin edge near the guess) searches the top.
+    if s.best_v >= ceiling - tolerance and (s.best_v > 0 or ceiling <= 0):
         return s.best_x, s.best_v
     # What a search could still gain is at most the gap to the ceiling; less than 10 bps
     # of the EV (a lot or a bin's rounding on a large trade) is not worth its quotes.

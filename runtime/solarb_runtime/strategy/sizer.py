@@ -106,6 +106,13 @@ def _model_top(route: Route, rate: float, lo: int, hi: int) -> ModelTop | None:
     return top
 
 
+def _after_tip(atoms: int, tip_share: Fraction) -> int:
+    """`atoms` of rounding in the EV before the tip, as EV after it: the tip takes its
+    share of them, so a comparison with the model's EV must be that much tighter."""
+    den = tip_share.denominator
+    return -(-atoms * (den - tip_share.numerator) // den)
+
+
 def min_out(amount_out: int, slippage_bps: int) -> int:
     """The least a leg may deliver: the quote less the slippage budget, rounded down."""
     return amount_out * (BPS - slippage_bps) // BPS
@@ -172,7 +179,7 @@ class Sizer:
                 # Each leg and each piece boundary crossed rounds once against the trader;
                 # far more than half an atom a crossing, and a percent of the EV, means
                 # the model missed a cost.
-                tolerance=len(route) - 1 + top.crossed,
+                tolerance=_after_tip(len(route) - 1 + top.crossed, costs.tip_share),
                 misled=max(len(route) + top.crossed / 2 + 4, abs(ceiling) / 100),
                 flat=top.flat_width(),
             )
