@@ -20,6 +20,16 @@ use math::{Path, FEE_RATE_DENOMINATOR};
 
 pub const KIND: &str = "raydium-cpmm";
 
+/// Where the pool's keys end: the dependencies are among them, before anything a swap moves.
+const POOL_KEYS_END: usize = 8 + 10 * 32;
+
+/// What `dependencies` reads (`pool::deps_head`): the discriminator and the pool's keys.
+pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
+    let mut head = owner.to_vec();
+    head.extend_from_slice(data.get(..POOL_KEYS_END)?);
+    Some(head)
+}
+
 /// Why the program refuses every swap on a pool (the reference's `halt`, in its order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Halt {

@@ -14,6 +14,19 @@ use math::{FeeModel, BASIS_POINT_MAX};
 
 pub const KIND: &str = "meteora-dlmm";
 
+/// What `dependencies` reads (`pool::deps_head`): size, discriminator, both mints, the
+/// active bin's array and the pair's bitmap of arrays with liquidity.
+pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
+    let active = i64::from(crate::bytes::i32_at(data, 76)?);
+    let mut head = owner.to_vec();
+    head.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    head.extend_from_slice(data.get(..8)?);
+    head.extend_from_slice(data.get(88..152)?);
+    head.extend_from_slice(&active.div_euclid(BINS_PER_ARRAY).to_le_bytes());
+    head.extend_from_slice(data.get(584..712)?);
+    Some(head)
+}
+
 /// Why the program refuses every swap on the pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Refusal {

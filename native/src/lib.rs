@@ -13,6 +13,7 @@ pub mod phoenix;
 pub mod pool;
 pub mod route;
 pub mod sizer;
+pub mod store;
 pub mod token;
 pub mod types;
 mod u256;
@@ -422,6 +423,7 @@ fn out_of_range(what: &str, index: usize) -> PyErr {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPool>()?;
     m.add_class::<PyCycleBook>()?;
+    m.add_class::<store::PyStore>()?;
     m.add("QuoteFailure", m.py().get_type::<QuoteFailure>())?;
     m.add("DecodeFailure", m.py().get_type::<DecodeFailure>())?;
     m.add("KINDS", pool::KINDS.to_vec())?;

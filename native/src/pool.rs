@@ -48,6 +48,21 @@ pub fn decode(
     }
 }
 
+/// The bytes of a `kind` primary account that its venue's `dependencies()` list follows
+/// from (with the account's address): equal heads give equal lists, so the list is asked
+/// for again only when the head moves. None: no such claim for this kind or these bytes;
+/// ask every time.
+pub fn deps_head(kind: &str, owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
+    match kind {
+        cpmm::KIND => cpmm::deps_head(owner, data),
+        whirlpool::KIND => whirlpool::deps_head(owner, data),
+        dlmm::KIND => dlmm::deps_head(owner, data),
+        // A market account has no dependencies, whatever its bytes.
+        phoenix::KIND => Some(Vec::new()),
+        _ => None,
+    }
+}
+
 impl Leg for Pool {
     fn swap(&self, a_to_b: bool, amount: u64, exact_in: bool) -> Result<Swap, QuoteFail> {
         match &self.body {

@@ -9,12 +9,13 @@ mod math;
 mod path;
 mod swap;
 
+use crate::bytes::{i32_at, u16_at};
 use crate::pool::{Body, Header, Pool};
 use crate::token::{
     decode_mint, epoch_of_slot, TokenError, TransferFee, EXT_NON_TRANSFERABLE, EXT_TRANSFER_HOOK,
 };
 use crate::types::{Account, DecodeFail, Decoded, Leg, Piece, QuoteFail, Swap};
-use layout::{decode_tick_array, decode_whirlpool, TickArray, WHIRLPOOL_PROGRAM};
+use layout::{decode_tick_array, decode_whirlpool, TickArray, WHIRLPOOL_LEN, WHIRLPOOL_PROGRAM};
 use path::{dependency_starts, swap_start_indexes, walk, Path};
 
 pub const KIND: &str = "orca-whirlpool";
@@ -54,6 +55,28 @@ fn mint_reason(e: TokenError) -> &'static str {
 
 /// Decode the pool as `OrcaWhirlpoolVenue.state` does; `deps` in `dependencies()` order:
 /// mint a, mint b, the tick arrays by start, the oracle.
+/// What `dependencies` reads (`pool::deps_head`): the discriminator, tick spacing, both
+/// mints and, from the current tick, the starts of the arrays either direction loads.
+pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
+    if data.len() != WHIRLPOOL_LEN {
+        return None;
+    }
+    let spacing = i64::from(u16_at(data, 41)?);
+    let tick = i64::from(i32_at(data, 81)?);
+    if spacing == 0 {
+        return None;
+    }
+    let (starts, n) = dependency_starts(tick, spacing);
+    let mut head = owner.to_vec();
+    for range in [0..8, 41..43, 101..133, 181..213] {
+        head.extend_from_slice(data.get(range)?);
+    }
+    for start in starts.iter().take(n) {
+        head.extend_from_slice(&start.to_le_bytes());
+    }
+    Some(head)
+}
+
 pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Pool>, DecodeFail> {
     let wp = decode_whirlpool(primary.owner, primary.data).map_err(|r| fail(0, "Whirlpool", r))?;
     let spacing = wp.tick_spacing as i64;

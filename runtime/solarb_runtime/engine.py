@@ -295,8 +295,16 @@ class Engine:
         if stats.first_ts_ns is None:
             stats.first_ts_ns = now
         stats.last_ts_ns = max(stats.last_ts_ns, now)
-        # Paper fills due before this event see the market as it was until now.
-        self._collect(now)
+        # Paper fills due before this event see the market as it was until now. Their
+        # outcomes reach the guards at once; their records wait until the event's
+        # decisions are out (a landing's journal write must not delay a decision).
+        landed = self._collect(now)
+        self._dispatch(event, now, started)
+        for report, opp in landed:
+            self._write_report(report, opp, now)
+
+    def _dispatch(self, event: SourceEvent, now: int, started: int) -> None:
+        stats = self.stats
         if isinstance(event, AccountBatch | AccountUpdate):
             # Tick->decision latency runs from here: the batch's arrival.
             accounts = batch_accounts(event)
@@ -416,19 +424,30 @@ class Engine:
             self._traces[opp.id] = (context, g2)
         return trace_id_hex(context)
 
-    def _collect(self, now: int) -> None:
+    def _collect(self, now: int) -> list[tuple[ExecutionReport, Opportunity | None]]:
+        """Reports now due, each settled (counted, told to the guards), not yet written."""
+        landed: list[tuple[ExecutionReport, Opportunity | None]] = []
         for executor in self._executors:
             for report in executor.poll(now):
-                self._report(report, now)
+                landed.append((report, self._settle(report, now)))
+        return landed
 
     def _report(self, report: ExecutionReport, now: int) -> None:
+        self._write_report(report, self._settle(report, now), now)
+
+    def _settle(self, report: ExecutionReport, now: int) -> Opportunity | None:
+        """Count the report and tell the guards; the opportunity it was for, if known."""
         self.stats.outcomes[report.outcome] += 1
         if report.ev_real is not None:
             self.stats.ev_real += report.ev_real
         opp = self._opportunities.pop(report.opportunity_id, None)
+        self.gate.on_report(report, now)
+        return opp
+
+    def _write_report(self, report: ExecutionReport, opp: Opportunity | None, now: int) -> None:
+        """The report's metrics, trace and `landed` record."""
         if self.metrics is not None:
             self._observe_report(report, opp)
-        self.gate.on_report(report, now)
         doc = asdict(report)
         doc["ts_ns"] = now
         if opp is not None:

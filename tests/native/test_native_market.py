@@ -6,7 +6,6 @@ import random
 from dataclasses import replace
 
 import pytest
-import solarb_native
 
 from solarb_runtime.domain.account import SYSTEM_PROGRAM, RawAccount
 from solarb_runtime.market.state import MarketState
@@ -42,11 +41,10 @@ def test_a_native_failure_naming_a_dependency_past_the_list_blames_the_primary()
     state = sample_state(random.Random(8))
     primary, _ = VENUE.encode(state)
     order = VENUE.dependencies(primary)
-    failure = solarb_native.DecodeFailure(len(order) + 3, "account was not supplied")
-    error = decode_error(VENUE.kind, failure, primary.pubkey, order)
+    error = decode_error(VENUE.kind, len(order) + 3, "not supplied", primary.pubkey, order)
     assert isinstance(error, DecodeError)
     assert error.account == str(primary.pubkey)
-    named = decode_error(VENUE.kind, solarb_native.DecodeFailure(1, "bad"), primary.pubkey, order)
+    named = decode_error(VENUE.kind, 1, "bad", primary.pubkey, order)
     assert named.account == str(order[0])
 
 

@@ -15,7 +15,7 @@ const WHIRLPOOL_DISCRIMINATOR: [u8; 8] = [63, 149, 209, 12, 225, 128, 99, 9];
 const FIXED_TICK_ARRAY_DISCRIMINATOR: [u8; 8] = [69, 97, 189, 190, 110, 7, 66, 187];
 const DYNAMIC_TICK_ARRAY_DISCRIMINATOR: [u8; 8] = [17, 216, 246, 142, 225, 199, 218, 56];
 
-const WHIRLPOOL_LEN: usize = 653;
+pub const WHIRLPOOL_LEN: usize = 653;
 const TICKS: usize = 88;
 const TICK_LEN: usize = 113;
 const FIXED_TICKS_AT: usize = 12;

@@ -15,7 +15,7 @@ Python as before.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,12 +25,7 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.domain.amounts import AmountError
 from solarb_runtime.venues.base import DecodeError, PoolState, Venue, VenueError
-from solarb_runtime.venues.native import (
-    NativeAccount,
-    NativePool,
-    decode_error,
-    native_enabled,
-)
+from solarb_runtime.venues.native import NativePool, decode_error, native_enabled
 from solarb_runtime.venues.registry import VENUES, UnknownVenue, is_native
 
 
@@ -99,18 +94,24 @@ class TokenGraph:
         return len(self._pool_edges)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Tracked:
     venue: Venue[Any]
     native: bool  # decoded by the native core (which may still decline a pool)
-    deps: tuple[Pubkey, ...] = ()
+    index: int  # the pool's index in the account store
+
+
+# What the account store says became of a pool it decoded (`solarb_native.Store.apply`).
+_NATIVE, _PYTHON, _WAS_NATIVE, _FAILED = range(4)
 
 
 class MarketState:
     """Latest state of the tracked pools, built from the raw accounts a source delivers.
 
-    Times are on the source clock (`ts_ns`), so a replay ages accounts exactly as the live
-    run did.
+    The accounts themselves, which pools read which, their ages and the native decodes
+    live in the native account store (`solarb_native.Store`): a batch crosses into it
+    once. Times are on the source clock (`ts_ns`), so a replay ages accounts exactly as
+    the live run did.
     """
 
     def __init__(
@@ -123,23 +124,25 @@ class MarketState:
         """`native`: decode the kinds the native core models natively (default: unless
         the environment sets SOLARB_NATIVE=0, which runs the Python reference alone)."""
         use_native = native_enabled() if native is None else native
+        self.rejections: Counter[str] = Counter()
         self._tracked: dict[Pubkey, _Tracked] = {}
+        self._keys: list[Pubkey] = []  # pool address by store index
+        self._store = solarb_native.Store(
+            _dependency_lister(self._tracked, self._keys, self.rejections)
+        )
         for kind, address in tracked:
             venue = venues.get(kind)
             if venue is None:
                 raise UnknownVenue(kind)
-            self._tracked[address] = _Tracked(venue, use_native and is_native(venue))
-        self._accounts: dict[Pubkey, RawAccount] = {}
-        self._seen_ns: dict[Pubkey, int] = {}
-        self._dependents: dict[Pubkey, set[Pubkey]] = {}
+            own = is_native(venue)  # the registry's venue: the store knows its heads
+            index = self._store.track(address, kind, use_native and own, own)
+            if index == len(self._keys):
+                self._keys.append(address)
+            self._tracked[address] = _Tracked(venue, use_native and own, index)
         # Python states: every decoded pool the native core does not hold, and those of
         # native pools something asked for (dropped whenever the native pool changes).
         self._pools: dict[Pubkey, PoolState] = {}
         self._native: dict[Pubkey, NativePool] = {}
-        # Each stored account as the native core takes it, built once per update.
-        self._native_tuples: dict[Pubkey, NativeAccount] = {}
-        self._key_bytes: dict[Pubkey, bytes] = {}
-        self._owner_bytes: dict[Pubkey, bytes] = {}
         # Native pools whose Python decode failed (a parity bug, counted once each).
         self._refused: dict[Pubkey, NativePool] = {}
         self.graph = TokenGraph()
@@ -147,7 +150,6 @@ class MarketState:
         # account update carried. Their gap is the feed's lag behind the cluster.
         self.slot = 0
         self.account_slot = 0
-        self.rejections: Counter[str] = Counter()
         self.updates = 0
         # Source-clock time of the newest event; the stale-state guard ages the feed by it.
         self.last_ts_ns: int | None = None
@@ -173,117 +175,50 @@ class MarketState:
         the dependency lists they name decide which of the other accounts are tracked.
         Returns the pools whose decoded state changed.
         """
-        tracked = self._tracked
-        # Pools to decode, in first-touched order (dict: ordered and de-duplicated).
-        touched: dict[Pubkey, None] = {}
-        rest: list[RawAccount] = []
-        stored: list[RawAccount] = []
-        moved: list[Pubkey] = []  # primaries whose bytes changed
-        store = self._store
-        for account in accounts:
-            key = account.pubkey
-            if key in tracked:
-                stored.append(account)
-                if store(key, account):
-                    self._refresh_deps(key, account)
-                    touched[key] = None
-                    moved.append(key)
-            else:
-                rest.append(account)
-        dependents_of = self._dependents
-        for account in rest:
-            key = account.pubkey
-            dependents = dependents_of.get(key)
-            if not dependents:
-                self.rejections["untracked"] += 1
-                continue
-            stored.append(account)
-            if store(key, account):
-                for pool in dependents:
-                    touched.setdefault(pool, None)
-        self._note_ages(stored, ts_ns)
-        # A primary may also be another pool's dependency (and its own stays in `touched`).
-        for pool in moved:
-            for other in dependents_of.get(pool, ()):
-                touched.setdefault(other, None)
+        outcomes, untracked, stored, newest = self._store.apply(accounts, ts_ns)
+        if untracked:
+            self.rejections["untracked"] += untracked
+        if stored:
+            self.updates += stored
+            self.last_ts_ns = ts_ns
+            if newest > self.account_slot:
+                self.account_slot = newest
+                self.slot = max(self.slot, newest)
         changed: set[Pubkey] = set()
-        for pool in touched:
-            self._decode(pool, changed)
+        keys = self._keys
+        for index, outcome, native, account, reason in outcomes:
+            pool = keys[index]
+            if outcome == _NATIVE:
+                assert native is not None
+                self._keep_native(pool, native, changed)
+            elif outcome == _FAILED:
+                kind = self._tracked[pool].venue.kind
+                order = self._store.deps(index)
+                self._reject(kind, decode_error(kind, account, reason, pool, order))
+                self._drop(pool, changed)
+            else:
+                self._decode(pool, changed, was_native=outcome == _WAS_NATIVE)
         return changed
 
-    def _note_ages(self, stored: list[RawAccount], ts_ns: int) -> None:
-        """The stored accounts' ages and slots: the stale-state guard reads them."""
-        if not stored:
-            return
-        seen = self._seen_ns
-        newest = self.account_slot
-        for account in stored:
-            seen[account.pubkey] = ts_ns
-            newest = max(newest, account.slot)
-        self.updates += len(stored)
-        self.last_ts_ns = ts_ns
-        if newest > self.account_slot:
-            self.account_slot = newest
-            self.slot = max(self.slot, newest)
+    def _accounts(
+        self, tracked: _Tracked
+    ) -> tuple[RawAccount | None, dict[Pubkey, RawAccount], bool]:
+        """The pool's primary, the dependencies that have arrived, and whether any has not."""
+        primary, listed = self._store.accounts(tracked.index)
+        deps = {key: raw for key, raw in listed if raw is not None}
+        return primary, deps, len(deps) < len(listed)
 
-    def _store(self, key: Pubkey, account: RawAccount) -> bool:
-        """Keep `account` (and its native tuple); False when its bytes and owner did not
-        change."""
-        previous = self._accounts.get(key)
-        self._accounts[key] = account
-        owner = self._owner_bytes.get(account.owner)
-        if owner is None:
-            owner = self._owner_bytes[account.owner] = bytes(account.owner)
-        key_bytes = self._key_bytes.get(key)
-        if key_bytes is None:
-            key_bytes = self._key_bytes[key] = bytes(key)
-        self._native_tuples[key] = (key_bytes, owner, account.data, account.slot)
-        # Same bytes at a newer slot: the age moved, the state did not.
-        return previous is None or previous.data != account.data or previous.owner != account.owner
-
-    def _refresh_deps(self, pool: Pubkey, primary: RawAccount) -> None:
+    def _decode(self, pool: Pubkey, changed: set[Pubkey], *, was_native: bool) -> None:
+        """Decode `pool` with its Python venue (one the native core does not decode or
+        declined; `was_native`: declined after being native, so it counts as changed
+        whatever the Python decode says)."""
         tracked = self._tracked[pool]
-        try:
-            deps = tracked.venue.dependencies(primary)
-        except (VenueError, AmountError, ValueError) as exc:
-            self._reject(tracked.venue.kind, exc)
-            deps = ()
-        if deps == tracked.deps:
-            return
-        for old in tracked.deps:
-            users = self._dependents.get(old)
-            if users is not None:
-                users.discard(pool)
-        for new in deps:
-            self._dependents.setdefault(new, set()).add(pool)
-        tracked.deps = deps
-
-    def _deps(self, tracked: _Tracked) -> tuple[dict[Pubkey, RawAccount], bool]:
-        """The pool's dependencies that have arrived, and whether any has not."""
-        deps: dict[Pubkey, RawAccount] = {}
-        missing = False
-        for dep in tracked.deps:
-            raw = self._accounts.get(dep)
-            if raw is None:
-                missing = True
-            else:
-                deps[dep] = raw
-        return deps, missing
-
-    def _decode(self, pool: Pubkey, changed: set[Pubkey]) -> None:
-        tracked = self._tracked[pool]
-        primary = self._accounts.get(pool)
+        if tracked.native:
+            self._native.pop(pool, None)
+            self._pools.pop(pool, None)
+        primary, deps, missing = self._accounts(tracked)
         if primary is None:
             return
-        # Declined after being native: a feature only the Python reference models. The
-        # pool then counts as changed whatever the Python decode says.
-        was_native = False
-        if tracked.native:
-            if self._decode_native(pool, tracked, changed):
-                return
-            was_native = self._native.pop(pool, None) is not None
-            self._pools.pop(pool, None)
-        deps, missing = self._deps(tracked)
         try:
             # Some dependencies are optional (an oracle, a tick array that does not exist
             # on chain): the venue decides whether what has arrived is enough.
@@ -303,24 +238,6 @@ class MarketState:
             self.graph.add(pool, state.venue, state.mint_a, state.mint_b)
             changed.add(pool)
 
-    def _decode_native(self, pool: Pubkey, tracked: _Tracked, changed: set[Pubkey]) -> bool:
-        """Decode `pool` natively; False where the native core declines it."""
-        tuples = self._native_tuples
-        deps = [tuples.get(key) for key in tracked.deps]
-        missing = None in deps
-        kind = tracked.venue.kind
-        try:
-            native = solarb_native.decode(kind, tuples[pool], deps)
-        except solarb_native.DecodeFailure as exc:
-            if not missing:  # else a required dependency has not arrived yet: wait for it
-                self._reject(kind, decode_error(kind, exc, pool, tracked.deps))
-                self._drop(pool, changed)
-            return True
-        if native is None:
-            return False
-        self._keep_native(pool, native, changed)
-        return True
-
     def _drop(self, pool: Pubkey, changed: set[Pubkey], *, had_native: bool = False) -> None:
         """Forget a pool that no longer decodes: nothing trades on its stale bytes."""
         had_python = self._pools.pop(pool, None) is not None
@@ -331,8 +248,6 @@ class MarketState:
 
     def _keep_native(self, pool: Pubkey, native: NativePool, changed: set[Pubkey]) -> None:
         old = self._native.get(pool)
-        if old is not None and old.same(native):
-            return
         self._native[pool] = native
         self._pools.pop(pool, None)  # the Python state is re-decoded when asked for
         if old is None:
@@ -341,8 +256,7 @@ class MarketState:
         changed.add(pool)
 
     def _reject(self, kind: str, exc: Exception) -> None:
-        reason = exc.reason if isinstance(exc, DecodeError) else type(exc).__name__
-        self.rejections[f"{kind}: {reason}"] += 1
+        self.rejections[_rejection(kind, exc)] += 1
 
     # -- reads -------------------------------------------------------------------------
 
@@ -353,8 +267,8 @@ class MarketState:
         if state is not None or native is None or self._refused.get(address) is native:
             return state
         tracked = self._tracked[address]
-        primary = self._accounts[address]
-        deps, _ = self._deps(tracked)
+        primary, deps, _ = self._accounts(tracked)
+        assert primary is not None  # a native state was decoded from it
         try:
             state = cast(PoolState, tracked.venue.state(primary, deps))
         except (KeyError, VenueError, AmountError, ValueError) as exc:
@@ -401,24 +315,20 @@ class MarketState:
     def accounts_of(self, pool: Pubkey) -> tuple[Pubkey, ...]:
         """The pool's primary account and its current dependencies."""
         tracked = self._tracked.get(pool)
-        return () if tracked is None else (pool, *tracked.deps)
+        return () if tracked is None else (pool, *self._store.deps(tracked.index))
 
     def account(self, pubkey: Pubkey) -> RawAccount | None:
-        return self._accounts.get(pubkey)
+        return self._store.raw(pubkey)
 
     def age_ms(self, pubkey: Pubkey, now_ns: int) -> float | None:
         """Milliseconds since `pubkey` was last updated; None if it never was."""
-        seen = self._seen_ns.get(pubkey)
+        seen = self._store.seen(pubkey)
         return None if seen is None else (now_ns - seen) / 1e6
 
     def pool_age_ms(self, pool: Pubkey, now_ns: int) -> float | None:
         """Age of the oldest account the pool's state reads (the one a trade trusts least)."""
-        oldest: int | None = None
-        for key in self.accounts_of(pool):
-            seen = self._seen_ns.get(key)
-            if seen is None:
-                return None
-            oldest = seen if oldest is None else min(oldest, seen)
+        tracked = self._tracked.get(pool)
+        oldest = None if tracked is None else self._store.oldest_seen(tracked.index)
         return None if oldest is None else (now_ns - oldest) / 1e6
 
     def feed_age_ms(self, now_ns: int) -> float | None:
@@ -431,7 +341,32 @@ class MarketState:
 
     def slot_lag(self, pool: Pubkey) -> int | None:
         """Slots between the newest slot seen and the oldest account of the pool."""
-        slots = [self._accounts[k].slot for k in self.accounts_of(pool) if k in self._accounts]
-        if not slots:
+        tracked = self._tracked.get(pool)
+        oldest = None if tracked is None else self._store.oldest_slot(tracked.index)
+        return None if oldest is None else max(0, self.slot - oldest)
+
+
+def _rejection(kind: str, exc: Exception) -> str:
+    """The rejection counter's key for a decode that raised `exc`."""
+    reason = exc.reason if isinstance(exc, DecodeError) else type(exc).__name__
+    return f"{kind}: {reason}"
+
+
+def _dependency_lister(
+    tracked: Mapping[Pubkey, _Tracked], keys: Sequence[Pubkey], rejections: Counter[str]
+) -> Callable[[int, RawAccount], tuple[Pubkey, ...] | None]:
+    """The account store's `deps_of`: the pool's venue's dependency list for its primary,
+    None (and the rejection counted) where the venue refuses the bytes.
+
+    A closure over the market's tables, not the market itself: the store holding it
+    must not make a reference cycle with its owner."""
+
+    def deps_of(index: int, primary: RawAccount) -> tuple[Pubkey, ...] | None:
+        venue = tracked[keys[index]].venue
+        try:
+            return venue.dependencies(primary)
+        except (VenueError, AmountError, ValueError) as exc:
+            rejections[_rejection(venue.kind, exc)] += 1
             return None
-        return max(0, self.slot - min(slots))
+
+    return deps_of

@@ -69,18 +69,19 @@ def native_pool(
     try:
         return solarb_native.decode(kind, native_account(primary), native_deps(deps, order))
     except solarb_native.DecodeFailure as exc:
-        raise decode_error(kind, exc, primary.pubkey, order) from None
+        index, reason = exc.args
+        raise decode_error(kind, index, str(reason), primary.pubkey, order) from None
 
 
 def decode_error(
-    kind: str, exc: solarb_native.DecodeFailure, primary: Pubkey, order: Sequence[Pubkey]
+    kind: str, index: int, reason: str, primary: Pubkey, order: Sequence[Pubkey]
 ) -> DecodeError:
-    """The DecodeError a native decode failure stands for, naming the account it blames."""
-    index, reason = exc.args
+    """The DecodeError a native decode failure (`index`: 0 the primary, i the i-th of
+    `order`) stands for, naming the account it blames."""
     # A dependency the list does not hold (the venue named fewer than it needs) is the
     # pool's own fault: blame the primary.
     account = order[index - 1] if 0 < index <= len(order) else primary
-    return DecodeError(account, kind, str(reason))
+    return DecodeError(account, kind, reason)
 
 
 def quote_error(pool: Pubkey, exc: solarb_native.QuoteFailure) -> QuoteError:

@@ -1,0 +1,108 @@
+"""The native account store behind `MarketState`: dependency lists kept by their heads.
+
+The store asks a venue for a pool's dependency list only when the bytes the list follows
+from (its head) move. These tests run the sim's four venue kinds for many slots and check
+that the lists the store holds are always the ones the venue would give now, and that the
+venue is asked rarely.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from solders.pubkey import Pubkey
+
+from solarb_runtime.commands.bench_engine import _encode_all, _slot_batches, graph_universe
+from solarb_runtime.domain.account import RawAccount
+from solarb_runtime.market.state import MarketState
+from solarb_runtime.sources.sim_makers import default_makers
+from solarb_runtime.sources.sim_market import SimMarket
+from solarb_runtime.venues.meteora_dlmm import MeteoraDlmmVenue
+from solarb_runtime.venues.orca_whirlpool import OrcaWhirlpoolVenue
+from solarb_runtime.venues.registry import VENUES
+
+KINDS = ("raydium-cpmm", "orca-whirlpool", "meteora-dlmm", "phoenix")
+
+
+class _Counting:
+    """Wraps the registry venues' `dependencies`, counting the calls per kind."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: Counter[str] = Counter()
+        for venue in VENUES.values():
+            original = venue.dependencies
+
+            def counted(primary: RawAccount, _orig: Any = original, _kind: str = venue.kind) -> Any:
+                self.calls[_kind] += 1
+                return _orig(primary)
+
+            monkeypatch.setattr(venue, "dependencies", counted)
+
+
+def _universe(pools: int, seed: int) -> tuple[SimMarket, list[Any], MarketState]:
+    tokens, specs = graph_universe(24, pools, KINDS, seed)
+    sim = SimMarket(tokens, specs, dict(VENUES), default_makers(), seed=seed)
+    market = MarketState([(s.kind, s.address) for s in specs])
+    market.apply_batch(_encode_all(sim, [s.address for s in specs]), 0)
+    return sim, specs, market
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_every_held_dependency_list_is_the_venues_list_for_the_current_bytes(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, specs, market = _universe(60, seed)
+    counting = _Counting(monkeypatch)
+    moved = 0
+    now = 0
+    for batch in _slot_batches(sim, specs, 25):
+        now += 400_000_000
+        market.apply_batch(batch, now)
+        moved += sum(1 for raw in batch if raw.pubkey in set(market.tracked()))
+        for spec in specs:
+            primary = market.account(spec.address)
+            assert primary is not None
+            listed = market.accounts_of(spec.address)[1:]
+            assert listed == market.venue_of(spec.address).dependencies(primary)
+    asked = sum(counting.calls.values()) - len(specs) * 25  # the check above asks too
+    # Heads keep the store from asking on most primary updates (a tick or active bin
+    # leaving its array, a new bitmap, or new mints ask again).
+    assert moved > 200
+    assert 0 <= asked < moved / 4
+
+
+def test_a_venue_outside_the_registry_is_asked_on_every_primary_update(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A venue instance of its own (a test's, a plugin's): the store knows no heads for it.
+    own: dict[str, Any] = {
+        "orca-whirlpool": OrcaWhirlpoolVenue(),
+        "meteora-dlmm": MeteoraDlmmVenue(),
+    }
+    tokens, specs = graph_universe(12, 30, ("orca-whirlpool", "meteora-dlmm"), 5)
+    sim = SimMarket(tokens, specs, own, default_makers(), seed=5)
+    market = MarketState([(s.kind, s.address) for s in specs], venues=own)
+    market.apply_batch(_encode_all(sim, [s.address for s in specs]), 0)
+    calls: Counter[Pubkey] = Counter()
+    for venue in own.values():
+        original = venue.dependencies
+
+        def counted(primary: RawAccount, _orig: Any = original) -> Any:
+            calls[primary.pubkey] += 1
+            return _orig(primary)
+
+        monkeypatch.setattr(venue, "dependencies", counted)
+    tracked = set(market.tracked())
+    changed_primaries: Counter[Pubkey] = Counter()
+    last = {s.address: market.account(s.address) for s in specs}
+    for batch in _slot_batches(sim, specs, 8):
+        market.apply_batch(batch, 1)
+        for raw in batch:
+            previous = last.get(raw.pubkey)
+            if raw.pubkey in tracked and (previous is None or previous.data != raw.data):
+                changed_primaries[raw.pubkey] += 1
+                last[raw.pubkey] = raw
+    assert sum(changed_primaries.values()) > 20
+    assert calls == changed_primaries
