@@ -25,10 +25,10 @@ import gc
 import random
 import resource
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from solders.pubkey import Pubkey
 
@@ -44,11 +44,13 @@ from solarb_runtime.sources.sim import CORE_TOKENS, KNOWN_PRICES, SimSource
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimMarket, SimToken
 from solarb_runtime.strategy.cycles import CycleSearch
-from solarb_runtime.strategy.route import Route
+from solarb_runtime.strategy.route import NativeRoute, Route
 from solarb_runtime.strategy.sizer import NativeSized, SizedRoute, Sizer
 from solarb_runtime.telemetry.tracing import TRACER_OFF, OpportunityTracer
 from solarb_runtime.venues.base import Venue
 from solarb_runtime.venues.registry import VENUES
+
+_T = TypeVar("_T")
 
 GOALS = {
     "tick_to_decision_p99_us": 250.0,
@@ -275,32 +277,42 @@ def _encode_all(market: SimMarket, addresses: Sequence[Pubkey]) -> list[RawAccou
 
 
 class _SizerClock:
-    """Adds up the calls and time of the sizing: the sizer's `size` (edges, and cycles on
-    Python pools) and the cycle search's native re-quote + sizing (`CycleBook.size`)."""
+    """Adds up the calls and time of the sizing: the sizer's `size` and `size_natively`
+    (edges, and cycles on Python pools) and the cycle search's native re-quote + sizing
+    (`CycleBook.size`). A call made inside a timed one (`size` of a native route) is
+    not counted again."""
 
     def __init__(self, sizer: Sizer, cycles: CycleSearch) -> None:
         self._size = sizer.size
+        self._size_route = sizer.size_natively
         self._size_natively = cycles._size_natively
         self.ns = 0
         self.calls = 0
+        self._depth = 0
         setattr(sizer, "size", self.size)  # noqa: B010 - instance attributes, timed
+        setattr(sizer, "size_natively", self.size_route)  # noqa: B010
         setattr(cycles, "_size_natively", self.size_natively)  # noqa: B010
 
     def size(self, route: Route, max_size: int | None = None) -> SizedRoute | None:
-        start = time.perf_counter_ns()
-        try:
-            return self._size(route, max_size)
-        finally:
-            self.ns += time.perf_counter_ns() - start
-            self.calls += 1
+        return self._timed(1, self._size, route, max_size)
+
+    def size_route(self, route: NativeRoute, max_size: int | None = None) -> NativeSized | None:
+        return self._timed(1, self._size_route, route, max_size)
 
     def size_natively(self, hot: list[int]) -> list[tuple[int, NativeSized | None]]:
+        return self._timed(len(hot), self._size_natively, hot)
+
+    def _timed(self, calls: int, fn: Callable[..., _T], *args: Any) -> _T:
+        if self._depth:
+            return fn(*args)
+        self._depth += 1
         start = time.perf_counter_ns()
         try:
-            return self._size_natively(hot)
+            return fn(*args)
         finally:
             self.ns += time.perf_counter_ns() - start
-            self.calls += len(hot)
+            self.calls += calls
+            self._depth -= 1
 
 
 def _slot_batches(sim: SimMarket, specs: Sequence[PoolSpec], slots: int) -> list[list[RawAccount]]:

@@ -8,7 +8,8 @@ same ids as the live run it was recorded from.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -32,7 +33,14 @@ def route_key(hops: tuple[Hop, ...]) -> str:
     """A stable text key of a route (pools and directions); the dedupe key of its opportunities.
 
     Memoised: routes recur every slot, and base58 of each key costs more than the lookup."""
-    return ">".join(f"{h.pool}:{h.mint_in}" for h in hops)
+    return ">".join([_hop_key(h) for h in hops])
+
+
+@lru_cache(maxsize=65_536)
+def _hop_key(hop: Hop) -> str:
+    """One hop's part of `route_key`, memoised too: a new route mostly reuses hops
+    (pools and their directions) seen in other routes, and base58 is the cost."""
+    return f"{hop.pool}:{hop.mint_in}"
 
 
 class Leg(NamedTuple):
@@ -77,6 +85,36 @@ class Opportunity:
     detected_slot: int
     detected_ns: int
 
+    def __init__(  # noqa: PLR0917 - positional, as the generated __init__ it replaces
+        self,
+        id: str,
+        kind: OpportunityKind,
+        token: Pubkey,
+        legs: tuple[Leg, ...],
+        size: int,
+        gross_out: int,
+        costs: int,
+        ev_pred: int,
+        ev_pred_bps: float,
+        detected_slot: int,
+        detected_ns: int,
+    ) -> None:
+        # The generated frozen __init__ sets each field by name through
+        # `object.__setattr__`; the slots' own setters skip that lookup (twice as fast,
+        # on the decision path). Still frozen: assignment goes through `__setattr__`.
+        s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10 = _OPPORTUNITY_SETTERS
+        s0(self, id)
+        s1(self, kind)
+        s2(self, token)
+        s3(self, legs)
+        s4(self, size)
+        s5(self, gross_out)
+        s6(self, costs)
+        s7(self, ev_pred)
+        s8(self, ev_pred_bps)
+        s9(self, detected_slot)
+        s10(self, detected_ns)
+
     @property
     def min_outs(self) -> tuple[int, ...]:
         return tuple(leg.min_out for leg in self.legs)
@@ -94,9 +132,29 @@ class Opportunity:
         return tuple(leg.pool for leg in self.legs)
 
 
+def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    """The slot descriptors' setters of `cls`'s fields, in field order."""
+    return tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
+
+
+_OPPORTUNITY_SETTERS = _slot_setters(Opportunity)
+
+
 def opportunity_id(route: str, slot: int, size: int) -> str:
     """Deterministic 16-hex-digit id of a route sized at a slot."""
-    digest = hashlib.blake2b(f"{route}|{slot}|{size}".encode(), digest_size=8)
+    return sized_id(id_hasher(route), slot, size)
+
+
+def id_hasher(route: str) -> hashlib.blake2b:
+    """The id hash fed with `route`'s part: a route's ids, one per slot and size, then
+    each hash only the slot and size (on a copy) instead of the whole key again."""
+    return hashlib.blake2b(f"{route}|".encode(), digest_size=8)
+
+
+def sized_id(hasher: hashlib.blake2b, slot: int, size: int) -> str:
+    """`opportunity_id` of the route `hasher` was fed (`id_hasher`) at `slot` and `size`."""
+    digest = hasher.copy()
+    digest.update(b"%d|%d" % (slot, size))
     return digest.hexdigest()
 
 

@@ -27,7 +27,7 @@ from solders.pubkey import Pubkey
 from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import GraphEdge, MarketState
-from solarb_runtime.strategy.candidate import opportunity_from
+from solarb_runtime.strategy.candidate import RouteForm, sized_opportunity
 from solarb_runtime.strategy.route import (
     QUOTE_FAILURES,
     NativeRoute,
@@ -88,6 +88,8 @@ class CycleSearch:
         self._rated: dict[Pubkey, object] = {}
         self._pool_edges: dict[Pubkey, list[int]] = {}
         self._known_version = -1
+        # Per cycle id, once found: what its opportunities take from the route alone.
+        self._forms: dict[int, RouteForm] = {}
 
     # -- structure ---------------------------------------------------------------------
 
@@ -95,6 +97,7 @@ class CycleSearch:
         """Re-enumerate edges, probe sizes and cycles from the market's token graph."""
         graph = self.market.graph
         self._edges, self._edge_ids, self._cycles = [], {}, []
+        self._forms = {}
         self._pool_edges, self._pool_index = {}, {}
         for token in graph.tokens():
             for e in graph.edges_from(token):
@@ -247,11 +250,10 @@ class CycleSearch:
         """Re-quote the cycles whose probe rates multiply to more than one, and size them."""
         stats = self.stats
         stats.cycles_summed += summed
-        cycles = self._cycles
         legs: dict[tuple[int, ...], int | None] = {}
         for cid, (verdict, sized) in zip(hot, self._size_natively(hot), strict=True):
             if verdict == _NOT_NATIVE:
-                opp = self._requote(cycles[cid], now_ns, legs)
+                opp = self._requote(cid, now_ns, legs)
                 if opp is not None:
                     yield opp
                 continue
@@ -263,9 +265,9 @@ class CycleSearch:
                 stats.unprofitable += 1
                 continue
             stats.found += 1
-            hops = tuple(self._edges[e] for e in cycles[cid])
-            route = self.sizers[hops[0].mint_in].from_native(hops, sized)
-            yield opportunity_from("cycle", hops, route, slot=self.market.slot, now_ns=now_ns)
+            form = self._form(cid)
+            slippage = self.sizers[form.token].slippage_bps
+            yield form.from_native(sized, slippage, slot=self.market.slot, now_ns=now_ns)
 
     def _size_natively(self, hot: list[int]) -> list[tuple[int, NativeSized | None]]:
         """`CycleBook.size` per anchor's sizer: the native `_requote` of every cycle whose
@@ -286,10 +288,11 @@ class CycleSearch:
         return out
 
     def _requote(
-        self, cycle: tuple[int, ...], now_ns: int, legs: dict[tuple[int, ...], int | None]
+        self, cid: int, now_ns: int, legs: dict[tuple[int, ...], int | None]
     ) -> Opportunity | None:
         stats = self.stats
         stats.requoted += 1
+        cycle = self._cycles[cid]
         hops = tuple(self._edges[e] for e in cycle)
         sizer = self.sizers[hops[0].mint_in]
         priced = bind(self.market, hops)
@@ -300,12 +303,22 @@ class CycleSearch:
         if out is None or out <= sizer.min_size:
             stats.requote_rejected += 1
             return None
-        sized = sizer.size(priced)
-        if sized is None or sized.ev <= 0:
+        opp = sized_opportunity(
+            self._form(cid), sizer, priced, slot=self.market.slot, now_ns=now_ns
+        )
+        if opp is None:
             stats.unprofitable += 1
             return None
         stats.found += 1
-        return opportunity_from("cycle", hops, sized, slot=self.market.slot, now_ns=now_ns)
+        return opp
+
+    def _form(self, cid: int) -> RouteForm:
+        """Cycle `cid`'s `RouteForm`, built the first time the cycle is found."""
+        form = self._forms.get(cid)
+        if form is None:
+            hops = [self._edges[e] for e in self._cycles[cid]]
+            form = self._forms[cid] = RouteForm("cycle", hops)
+        return form
 
     @property
     def cycle_count(self) -> int:

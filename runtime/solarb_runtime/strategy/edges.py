@@ -23,7 +23,7 @@ from solders.pubkey import Pubkey
 
 from solarb_runtime.domain.opportunity import Hop, Opportunity
 from solarb_runtime.market.state import MarketState
-from solarb_runtime.strategy.candidate import opportunity_from
+from solarb_runtime.strategy.candidate import RouteForm, sized_opportunity
 from solarb_runtime.strategy.route import BoundRoute, bind, leg_out
 from solarb_runtime.strategy.sizer import Sizer
 
@@ -69,6 +69,8 @@ class EdgeJoiner:
         self._book = solarb_native.CycleBook(0, [], [])
         self._route_ids: dict[int, int] = {}
         self._pool_index: dict[Pubkey, int] = {}
+        # Per route of this graph version (by identity), once found: its `RouteForm`.
+        self._forms: dict[int, RouteForm] = {}
 
     def _refresh_routes(self) -> None:
         """Rebuild the routes and their native book when the set of pools changed."""
@@ -93,6 +95,7 @@ class EdgeJoiner:
             cycles.append(cycle)
         self._book = solarb_native.CycleBook(len(index), edges, cycles)
         self._route_ids = {id(route): i for i, route in enumerate(routes)}
+        self._forms = {}
         self._pool_index = index
         self._hold(list(index))
 
@@ -208,12 +211,25 @@ class EdgeJoiner:
                 stats.screened_out += 1
                 continue
             stats.sized += 1
-            sized = sizer.size(priced)
-            if sized is None or sized.ev <= 0:
+            opp = sized_opportunity(
+                self._form(hops), sizer, priced, slot=self.market.slot, now_ns=now_ns
+            )
+            if opp is None:
                 stats.unprofitable += 1
                 continue
             stats.found += 1
-            yield opportunity_from("edge", hops, sized, slot=self.market.slot, now_ns=now_ns)
+            yield opp
+
+    def _form(self, route: tuple[Hop, Hop]) -> RouteForm:
+        """`route`'s `RouteForm`: kept for this graph version's route objects (others are
+        a caller's own and get a fresh one)."""
+        key = id(route)
+        form = self._forms.get(key)
+        if form is None:
+            form = RouteForm("edge", route)
+            if key in self._route_ids:
+                self._forms[key] = form
+        return form
 
     @staticmethod
     def _passes(

@@ -140,9 +140,10 @@ class Sizer:
 
     def size(self, route: Route, max_size: int | None = None) -> SizedRoute | None:
         """The best size for `route` (None if it cannot be quoted even at `min_size`)."""
-        hi = self.max_size if max_size is None else min(self.max_size, max_size)
         if self.native and isinstance(route, NativeRoute):
-            return self._size_native(route, hi)
+            result = self.size_natively(route, max_size)
+            return None if result is None else self.from_native(route.hops, result)
+        hi = self._hi(max_size)
         costs = self.costs
         outs: dict[int, int | None] = {}
 
@@ -197,9 +198,13 @@ class Sizer:
         flash, tip = costs.flash_fee_bps, costs.tip_share
         return costs.fixed, (flash.numerator, flash.denominator), (tip.numerator, tip.denominator)
 
-    def _size_native(self, route: NativeRoute, hi: int) -> SizedRoute | None:
-        found = solarb_native.size_route(route.legs, self.min_size, hi, *self.native_costs())
-        return None if found is None else self.from_native(route.hops, found)
+    def size_natively(self, route: NativeRoute, max_size: int | None = None) -> NativeSized | None:
+        """`size` in the native core, its raw result (what `from_native` takes)."""
+        hi = self._hi(max_size)
+        return solarb_native.size_route(route.legs, self.min_size, hi, *self.native_costs())
+
+    def _hi(self, max_size: int | None) -> int:
+        return self.max_size if max_size is None else min(self.max_size, max_size)
 
     def from_native(self, hops: Sequence[Hop], found: NativeSized) -> SizedRoute:
         """A native sizer's result as the `SizedRoute` this sizer would return."""
