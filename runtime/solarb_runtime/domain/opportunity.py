@@ -28,19 +28,23 @@ class Hop:
     mint_out: Pubkey
 
 
-@lru_cache(maxsize=65_536)
 def route_key(hops: tuple[Hop, ...]) -> str:
-    """A stable text key of a route (pools and directions); the dedupe key of its opportunities.
-
-    Memoised: routes recur every slot, and base58 of each key costs more than the lookup."""
-    return ">".join([_hop_key(h) for h in hops])
+    """A stable text key of a route (pools and directions); the dedupe key of its opportunities."""
+    return _route_text(tuple([(h.pool, h.mint_in) for h in hops]))
 
 
 @lru_cache(maxsize=65_536)
-def _hop_key(hop: Hop) -> str:
+def _route_text(sides: tuple[tuple[Pubkey, Pubkey], ...]) -> str:
+    """`route_key` of the route's (pool, mint_in) pairs. Memoised: routes recur every slot,
+    and base58 of each key costs more than the lookup."""
+    return ">".join([_side_text(pool, mint_in) for pool, mint_in in sides])
+
+
+@lru_cache(maxsize=65_536)
+def _side_text(pool: Pubkey, mint_in: Pubkey) -> str:
     """One hop's part of `route_key`, memoised too: a new route mostly reuses hops
-    (pools and their directions) seen in other routes, and base58 is the cost."""
-    return f"{hop.pool}:{hop.mint_in}"
+    (pools and their directions) seen in other routes."""
+    return f"{pool}:{mint_in}"
 
 
 class Leg(NamedTuple):
@@ -125,7 +129,8 @@ class Opportunity:
 
     @property
     def route(self) -> str:
-        return route_key(self.hops)
+        # From the legs' (pool, mint_in) directly: the guards ask on every decision.
+        return _route_text(tuple([(leg.pool, leg.mint_in) for leg in self.legs]))
 
     @property
     def pools(self) -> tuple[Pubkey, ...]:

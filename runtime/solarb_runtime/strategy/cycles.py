@@ -37,6 +37,7 @@ from solarb_runtime.strategy.route import (
     route_out,
 )
 from solarb_runtime.strategy.sizer import NativeSized, Sizer
+from solarb_runtime.venues.native import NativePool
 
 _NO_RATE = -math.inf
 # `CycleBook.size` verdicts.
@@ -172,21 +173,24 @@ class CycleSearch:
 
     def _refresh_all(self) -> None:
         self._rated = {}
-        self._refresh(list(self._pool_index))
+        current = self.market.current
+        self._refresh([(p, current(p)) for p in self._pool_index])
 
-    def _refresh(self, pools: list[Pubkey]) -> None:
-        """Re-rate the edges of `pools` on their current states (natively where held)."""
-        market, index = self.market, self._pool_index
-        natives = [market.native(p) for p in pools]
-        self._book.set_pools([(index[p], n) for p, n in zip(pools, natives, strict=True)])
-        for pool, native in zip(pools, natives, strict=True):
-            current = market.current(pool)
-            if current is not None:
-                self._rated[pool] = current
-            if native is None:
-                for eid in self._pool_edges[pool]:
-                    self._book.set_rate(eid, self._python_rate(eid))
-            self.stats.rates_refreshed += len(self._pool_edges[pool])
+    def _refresh(self, pools: list[tuple[Pubkey, object | None]]) -> None:
+        """Re-rate the edges of `pools` (each with its current state) on those states,
+        natively where the market holds them so."""
+        index, rated, book = self._pool_index, self._rated, self._book
+        book.set_pools(
+            [(index[p], state if type(state) is NativePool else None) for p, state in pools]
+        )
+        pool_edges = self._pool_edges
+        for pool, state in pools:
+            if state is not None:
+                rated[pool] = state
+            if type(state) is not NativePool:
+                for eid in pool_edges[pool]:
+                    book.set_rate(eid, self._python_rate(eid))
+        self.stats.rates_refreshed += sum([len(pool_edges[p]) for p, _ in pools])
 
     def _python_rate(self, eid: int) -> float:
         """`CycleBook`'s rate for an edge of a pool only the Python venues quote."""
@@ -223,18 +227,20 @@ class CycleSearch:
             self.rebuild()  # New or removed pools: the cycle set itself changed.
             hot, summed = self._book.hot(None)
             return self._evaluate(hot, summed, now_ns)
-        moved: list[Pubkey] = []
-        rated = self._rated
+        moved: list[tuple[Pubkey, object | None]] = []
+        rated, index, current = self._rated, self._pool_index, self.market.current
+        unchanged = 0
         for pool in changed:
-            current = self.market.current(pool)
-            if current is None or pool not in self._pool_index:
+            state = current(pool)
+            if state is None or pool not in index:
                 continue
-            if rated.get(pool) is current:
-                self.stats.pools_unchanged += 1
+            if rated.get(pool) is state:
+                unchanged += 1
                 continue
-            moved.append(pool)
+            moved.append((pool, state))
+        self.stats.pools_unchanged += unchanged
         self._refresh(moved)
-        hot, summed = self._book.hot([self._pool_index[p] for p in moved])
+        hot, summed = self._book.hot([index[p] for p, _ in moved])
         return self._evaluate(hot, summed, now_ns)
 
     def scan(self, now_ns: int, *, refresh: bool = False) -> list[Opportunity]:
