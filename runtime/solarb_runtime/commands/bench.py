@@ -110,12 +110,12 @@ def _register_engine(group: Subparsers) -> None:
     )
     parser.add_argument("--slots", type=int, default=60, help="sim slots for the pair run")
     parser.add_argument(
-        "--graph-slots", type=int, default=5, help="sim slots of updates for the graph run"
+        "--graph-slots", type=int, default=10, help="sim slots of updates for the graph run"
     )
     parser.add_argument(
         "--graph-updates",
         type=int,
-        default=2000,
+        default=6000,
         help="at most this many graph account updates (in whole batches)",
     )
     parser.add_argument("--pools", type=int, default=1000, help="pools in the graph")
