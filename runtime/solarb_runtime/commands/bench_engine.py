@@ -8,8 +8,10 @@ Three measurements, each with a per-stage breakdown:
   every decision.
 * graph: a 1,000-pool / 300-token universe. Full cycle scan (every pool changed); then,
   after two warm-up slots (first-sight costs per route), the market's per-slot batches
-  through `apply_batch` + one incremental re-evaluation each (accounts/s, batches/s, re-evaluation time per batch), and the same kind of moves
-  applied one account at a time (the single-update re-evaluation figure), on one core.
+  (made by the sim between measurements) through `apply_batch` + one incremental
+  re-evaluation each (accounts/s, batches/s, re-evaluation time per batch), and the same
+  kind of moves applied one account at a time (the single-update re-evaluation figure),
+  on one core.
   The sizer is timed on its own, so "without sizing" is decode + scan.
 * RSS of the process at the end.
 
@@ -25,8 +27,9 @@ import gc
 import random
 import resource
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -315,15 +318,12 @@ class _SizerClock:
             self._depth -= 1
 
 
-def _slot_batches(sim: SimMarket, specs: Sequence[PoolSpec], slots: int) -> list[list[RawAccount]]:
-    """The market's moves for `slots` slots: per slot, the accounts whose bytes changed.
-
-    Pre-generated (the sim and encoding are not the engine's cost), keeping only changed
-    accounts, as a feed delivers them.
-    """
+def _slot_stream(sim: SimMarket, specs: Sequence[PoolSpec]) -> Iterator[list[RawAccount]]:
+    """The market's moves, slot after slot: the accounts whose bytes changed (as a feed
+    delivers them). Generated between measured batches, never timed: the sim and its
+    encoding are not the engine's cost."""
     last = {raw.pubkey: raw.data for raw in _encode_all(sim, [s.address for s in specs])}
-    batches: list[list[RawAccount]] = []
-    for _ in range(slots):
+    while True:
         changed = sim.step()
         batch = [
             raw
@@ -331,9 +331,12 @@ def _slot_batches(sim: SimMarket, specs: Sequence[PoolSpec], slots: int) -> list
             if last.get(raw.pubkey) != raw.data
         ]
         last.update((raw.pubkey, raw.data) for raw in batch)
-        if batch:
-            batches.append(batch)
-    return batches
+        yield batch
+
+
+def _slot_batches(sim: SimMarket, specs: Sequence[PoolSpec], slots: int) -> list[list[RawAccount]]:
+    """`_slot_stream`'s next `slots` slots, the empty ones left out."""
+    return [batch for batch in islice(_slot_stream(sim, specs), slots) if batch]
 
 
 def bench_graph(
@@ -381,33 +384,33 @@ def bench_graph(
         profile.disable()
     # Warm-up slots, not measured: what a finder builds once per route (its form, its
     # text key) is a first-sight cost a running engine has long paid.
+    moves = _slot_stream(sim, specs)
     now = 1
-    for batch in _slot_batches(sim, specs, warmup_slots):
+    for batch in islice(moves, warmup_slots):
         now += 400_000_000
         for _ in finders.find(market, market.apply_batch(batch, now), now):
             pass
-    # Whole batches up to `max_updates` accounts (a cut batch would be a torn state).
-    batches: list[list[RawAccount]] = []
-    budget = max_updates
-    for batch in _slot_batches(sim, specs, slots):
-        if len(batch) > budget:
-            if not batches:
-                batches.append(batch[:budget])  # a tiny budget still measures something
-            break
-        batches.append(batch)
-        budget -= len(batch)
-    singles = [raw for batch in _slot_batches(sim, specs, 2) for raw in batch][:single_updates]
 
     # The sizer is timed on its own: the rest of a find is the scan's (refresh, sum, screen).
     sizer = finders.sizer
     sizing = _SizerClock(sizer, cycles)
     decode_ns = find_ns = 0
-    updates = found_total = 0
+    updates = found_total = batches = 0
     per_batch: list[int] = []
-    if profile is not None:
-        profile.enable()
-    for batch in batches:
+    # Whole batches up to `max_updates` accounts (a cut batch would be a torn state),
+    # each made by the sim just before it is applied (the input is never all in memory).
+    for moved in islice(moves, slots):
+        if not moved:
+            continue
+        batch = moved
+        if len(moved) > max_updates - updates:
+            if batches:
+                break
+            batch = moved[:max_updates]  # a tiny budget still measures something
+        batches += 1
         now += 400_000_000
+        if profile is not None:
+            profile.enable()
         a = time.perf_counter_ns()
         changed_pools = market.apply_batch(batch, now)
         b = time.perf_counter_ns()
@@ -418,9 +421,14 @@ def bench_graph(
             c = time.perf_counter_ns()
             find_ns += c - b
             per_batch.append(c - b)
+        if profile is not None:
+            profile.disable()
     size_ns, routes = sizing.ns, sizing.calls
     scan_ns = find_ns - size_ns
     single: list[int] = []
+    singles = [raw for batch in islice(moves, 2) for raw in batch][:single_updates]
+    if profile is not None:
+        profile.enable()
     for raw in singles:
         now += 1_000
         changed_pools = market.apply(raw, now)
@@ -440,13 +448,13 @@ def bench_graph(
         rebuild_ms=(t1 - t0) / 1e6,
         full_scan_ms=(t2 - t1) / 1e6,
         full_found=len(found),
-        batches=len(batches),
-        accounts_per_batch=updates / max(1, len(batches)),
+        batches=batches,
+        accounts_per_batch=updates / max(1, batches),
         batch_incremental_ms_p50=percentile(per_batch, 0.5) / 1e6,
         batch_incremental_ms_p99=percentile(per_batch, 0.99) / 1e6,
         updates=updates,
         updates_per_s=updates / (total / 1e9) if total else 0.0,
-        batches_per_s=len(batches) / (total / 1e9) if total else 0.0,
+        batches_per_s=batches / (total / 1e9) if total else 0.0,
         updates_per_s_unsized=updates / ((decode_ns + scan_ns) / 1e9) if total else 0.0,
         sized_routes=routes,
         found=found_total,
