@@ -44,7 +44,10 @@ def size_route(
 
 class CycleBook:
     def __init__(
-        self, pools: int, edges: Sequence[tuple[int, bool, int | None]], cycles: Sequence[Sequence[int]]
+        self,
+        pools: int,
+        edges: Sequence[tuple[int, bool, int | None]],
+        cycles: Sequence[Sequence[int]],
     ) -> None: ...
     def set_pools(self, changed: Sequence[tuple[int, Pool | None]]) -> None: ...
     def set_rate(self, edge: int, rate: float) -> None: ...
@@ -60,9 +63,10 @@ class CycleBook:
         tip_share: tuple[int, int],
     ) -> list[tuple[int, tuple[int, int, int, list[Swap]] | None]]: ...
 
-# (pool index, outcome, new native state, failing account index, reason); outcome 0: a new
-# native state, 1: decode in Python, 2: declined after being native, 3: the bytes fail.
-Outcome = tuple[int, int, Pool | None, int, str]
+# (pool address, pool index, outcome, new native state, failing account index, reason);
+# outcome 0: a new native state, 1: decode in Python, 2: declined after being native,
+# 3: the bytes fail, 4: a first native state.
+Outcome = tuple[Any, int, int, Pool | None, int, str]
 
 class Store:
     def __init__(self, deps_of: Callable[[int, Any], Iterable[Any] | None]) -> None: ...

@@ -49,13 +49,14 @@ struct Tracked {
 }
 
 /// What became of a touched pool (`Outcome`'s code).
-const NATIVE: u8 = 0; // a new native state
+const NATIVE: u8 = 0; // a new native state, replacing one
 const PYTHON: u8 = 1; // for the Python reference to decode
 const WAS_NATIVE: u8 = 2; // declined after being native: the Python reference decodes it
 const FAILED: u8 = 3; // the bytes do not decode: account index and reason
+const FRESH: u8 = 4; // a native state where the pool had none
 
-/// (pool, code, new native state, failing account index, reason).
-type Outcome = (usize, u8, Option<Py<PyPool>>, usize, String);
+/// (pool address, pool index, code, new native state, failing account index, reason).
+type Outcome = (Py<PyAny>, usize, u8, Option<Py<PyPool>>, usize, String);
 
 /// What one batch did: each touched pool whose decode needs Python's attention (in the
 /// order first touched), accounts no tracked pool reads, accounts stored, newest slot.
@@ -422,8 +423,11 @@ impl PyStore {
             let Some(data) = &primary.data else {
                 continue; // the pool's own account has not arrived yet
             };
+            let outcome = |code, pool, account, reason| {
+                (primary.pubkey.clone_ref(py), p, code, pool, account, reason)
+            };
             if !t.native {
-                out.push((p, PYTHON, None, 0, String::new()));
+                out.push(outcome(PYTHON, None, 0, String::new()));
                 continue;
             }
             let deps: Vec<Option<Account<'_>>> =
@@ -437,12 +441,14 @@ impl PyStore {
             };
             match pool::decode(&t.kind, &account, &deps) {
                 Ok(Decoded::Ok(inner)) => {
-                    if t.pool.as_ref().is_some_and(|old| old.get().inner == inner) {
-                        continue;
-                    }
+                    let code = match &t.pool {
+                        Some(old) if old.get().inner == inner => continue,
+                        Some(_) => NATIVE,
+                        None => FRESH,
+                    };
                     let new = Py::new(py, PyPool { inner })?;
                     t.pool = Some(new.clone_ref(py));
-                    out.push((p, NATIVE, Some(new), 0, String::new()));
+                    out.push(outcome(code, Some(new), 0, String::new()));
                 }
                 Ok(Decoded::Decline(_)) => {
                     let code = if t.pool.take().is_some() {
@@ -450,13 +456,13 @@ impl PyStore {
                     } else {
                         PYTHON
                     };
-                    out.push((p, code, None, 0, String::new()));
+                    out.push(outcome(code, None, 0, String::new()));
                 }
                 // A required dependency has not arrived yet: wait for it.
                 Err(_) if missing => {}
                 Err(fail) => {
                     t.pool = None;
-                    out.push((p, FAILED, None, fail.account, fail.reason));
+                    out.push(outcome(FAILED, None, fail.account, fail.reason));
                 }
             }
         }

@@ -115,7 +115,7 @@ class Finders:
         SOL pool) runs after a batch's last decision, so the next batch sizes with it."""
         if self._priced_at is None:
             self._reprice(market, now_ns)
-        ordered = sorted(changed, key=bytes)  # a stable order: replays decide identically
+        ordered = market.ordered(changed)  # a stable order: replays decide identically
         found: Iterable[Opportunity] = self.edges.stream(ordered, now_ns)
         if self.cycles is not None:
             found = chain(found, self.cycles.stream(ordered, now_ns))

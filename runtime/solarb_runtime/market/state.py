@@ -102,7 +102,7 @@ class _Tracked:
 
 
 # What the account store says became of a pool it decoded (`solarb_native.Store.apply`).
-_NATIVE, _PYTHON, _WAS_NATIVE, _FAILED = range(4)
+_NATIVE, _PYTHON, _WAS_NATIVE, _FAILED, _FRESH = range(5)
 
 
 class MarketState:
@@ -143,6 +143,7 @@ class MarketState:
         # native pools something asked for (dropped whenever the native pool changes).
         self._pools: dict[Pubkey, PoolState] = {}
         self._native: dict[Pubkey, NativePool] = {}
+        self._order_keys: dict[Pubkey, bytes] = {}
         # Native pools whose Python decode failed (a parity bug, counted once each).
         self._refused: dict[Pubkey, NativePool] = {}
         self.graph = TokenGraph()
@@ -185,12 +186,21 @@ class MarketState:
                 self.account_slot = newest
                 self.slot = max(self.slot, newest)
         changed: set[Pubkey] = set()
-        keys = self._keys
-        for index, outcome, native, account, reason in outcomes:
-            pool = keys[index]
+        natives, states = self._native, self._pools
+        for pool, index, outcome, native, account, reason in outcomes:
             if outcome == _NATIVE:
+                # The common case, kept short: a native pool moved.
+                natives[pool] = native  # type: ignore[assignment]  # a state with _NATIVE
+                if states:
+                    states.pop(pool, None)  # the Python state is re-decoded when asked for
+                changed.add(pool)
+            elif outcome == _FRESH:
                 assert native is not None
-                self._keep_native(pool, native, changed)
+                natives[pool] = native
+                states.pop(pool, None)
+                mint_a, mint_b = Pubkey.from_bytes(native.mint_a), Pubkey.from_bytes(native.mint_b)
+                self.graph.add(pool, native.kind, mint_a, mint_b)
+                changed.add(pool)
             elif outcome == _FAILED:
                 kind = self._tracked[pool].venue.kind
                 order = self._store.deps(index)
@@ -246,15 +256,6 @@ class MarketState:
             self.graph.remove(pool)
             changed.add(pool)
 
-    def _keep_native(self, pool: Pubkey, native: NativePool, changed: set[Pubkey]) -> None:
-        old = self._native.get(pool)
-        self._native[pool] = native
-        self._pools.pop(pool, None)  # the Python state is re-decoded when asked for
-        if old is None:
-            mint_a, mint_b = Pubkey.from_bytes(native.mint_a), Pubkey.from_bytes(native.mint_b)
-            self.graph.add(pool, native.kind, mint_a, mint_b)
-        changed.add(pool)
-
     def _reject(self, kind: str, exc: Exception) -> None:
         self.rejections[_rejection(kind, exc)] += 1
 
@@ -280,6 +281,16 @@ class MarketState:
             return None
         self._pools[address] = state
         return state
+
+    def ordered(self, pools: Iterable[Pubkey]) -> list[Pubkey]:
+        """`pools` by their bytes: the stable order decisions are made in (a replay decides
+        identically). Each address's bytes are computed once."""
+        keys = self._order_keys
+        listed = list(pools)
+        for pool in listed:
+            if pool not in keys:
+                keys[pool] = bytes(pool)
+        return sorted(listed, key=keys.__getitem__)
 
     def native(self, address: Pubkey) -> NativePool | None:
         """The pool as the native core decoded it; None if it is quoted in Python."""
