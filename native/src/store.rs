@@ -9,6 +9,9 @@
 //! Pools the native core does not decode (or declines) are handed back for the Python
 //! reference to decode.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -22,12 +25,16 @@ struct Entry {
     key: [u8; 32],
     pubkey: Py<PyAny>,
     owner: [u8; 32],
-    /// Latest bytes, the latest `RawAccount` they came in, its slot and arrival time
-    /// (source clock); None until the first update.
+    /// Latest bytes, owner (the Pubkey object), lamports, slot and arrival time (source
+    /// clock); data None until the first update. Kept as fields, not as the `RawAccount`:
+    /// the one a batch brought is freed with the batch, after its decisions.
     data: Option<Py<PyBytes>>,
-    raw: Option<Py<PyAny>>,
+    owner_obj: Option<Py<PyAny>>,
+    lamports: u64,
     slot: u64,
     seen_ns: i64,
+    /// The Pubkey object this account last came under (see `PyStore::by_ptr`).
+    seen_key: Option<Py<PyAny>>,
     /// The pool this account is the primary of, and the pools reading it as a dependency.
     primary_of: Option<usize>,
     dependents: Vec<usize>,
@@ -72,22 +79,55 @@ pub struct PyStore {
     pools: Vec<Tracked>,
     /// `deps_of(pool index, raw account)`: the venue's dependency list, None if it raised.
     deps_of: Py<PyAny>,
+    /// `RawAccount`, to hand accounts back to Python.
+    account_type: Py<PyAny>,
     batch: u64,
     last_owner: Option<(Py<PyAny>, [u8; 32])>,
+    /// Entry by the address of the Pubkey object it last came under: a feed that reuses
+    /// its key objects is looked up without hashing 32 bytes and comparing objects. An
+    /// address is trusted only while its entry holds that very object (`seen_key`), so a
+    /// freed address reused by another object is never mistaken for it.
+    by_ptr: HashMap<usize, usize, BuildHasherDefault<PtrHasher>>,
+}
+
+/// Hashes object addresses (aligned, so the low bits carry nothing): a multiply and a fold.
+#[derive(Default)]
+struct PtrHasher(u64);
+
+impl Hasher for PtrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        let h = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 #[pymethods]
 impl PyStore {
+    /// `deps_of(pool index, raw account)`: the venue's dependency list (None: it refused
+    /// the bytes); `account_type`: `RawAccount`, for the accounts handed back.
     #[new]
-    fn new(py: Python<'_>, deps_of: Py<PyAny>) -> Self {
+    fn new(py: Python<'_>, deps_of: Py<PyAny>, account_type: Py<PyAny>) -> Self {
         PyStore {
             index: PyDict::new(py).unbind(),
             owners: PyDict::new(py).unbind(),
             entries: Vec::new(),
             pools: Vec::new(),
             deps_of,
+            account_type,
             batch: 0,
             last_owner: None,
+            by_ptr: HashMap::default(),
         }
     }
 
@@ -142,10 +182,7 @@ impl PyStore {
         for account in accounts.try_iter()? {
             let account = account?;
             let pubkey = account.getattr(pubkey_attr)?;
-            let entry = match index.get_item(&pubkey)? {
-                Some(i) => Some(i.extract::<usize>()?),
-                None => None,
-            };
+            let entry = self.find(&index, &pubkey)?;
             let Some((entry, pool)) = entry.and_then(|i| Some((i, self.entries[i].primary_of?)))
             else {
                 rest.push((account, pubkey, entry));
@@ -164,10 +201,7 @@ impl PyStore {
             // A key first named by a primary of this batch has its entry only now.
             let entry = match entry {
                 Some(i) => Some(i),
-                None => match index.get_item(&pubkey)? {
-                    Some(i) => Some(i.extract::<usize>()?),
-                    None => None,
-                },
+                None => self.find(&index, &pubkey)?,
             };
             let Some(entry) = entry.filter(|&i| !self.entries[i].dependents.is_empty()) else {
                 untracked += 1;
@@ -215,23 +249,20 @@ impl PyStore {
         pool: usize,
     ) -> PyResult<(Option<Py<PyAny>>, Vec<(Py<PyAny>, Option<Py<PyAny>>)>)> {
         let t = self.tracked(pool)?;
-        let raw = |e: &Entry| e.raw.as_ref().map(|r| r.clone_ref(py));
-        let deps = t
-            .deps
-            .iter()
-            .map(|&d| {
-                let e = &self.entries[d];
-                (e.pubkey.clone_ref(py), raw(e))
-            })
-            .collect();
-        Ok((raw(&self.entries[t.account]), deps))
+        let mut deps = Vec::with_capacity(t.deps.len());
+        for &d in &t.deps {
+            let e = &self.entries[d];
+            deps.push((e.pubkey.clone_ref(py), self.raw_of(py, e)?));
+        }
+        Ok((self.raw_of(py, &self.entries[t.account])?, deps))
     }
 
     /// The latest `RawAccount` stored for `pubkey`; None if none was.
     fn raw(&self, py: Python<'_>, pubkey: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        Ok(self
-            .lookup(py, pubkey)?
-            .and_then(|e| e.raw.as_ref().map(|r| r.clone_ref(py))))
+        match self.lookup(py, pubkey)? {
+            Some(e) => self.raw_of(py, e),
+            None => Ok(None),
+        }
     }
 
     /// When `pubkey` was last stored (source clock ns); None if it never was.
@@ -278,6 +309,50 @@ impl PyStore {
             .map(|i| &self.entries[i]))
     }
 
+    /// The entry's latest account as a `RawAccount`; None before its first update.
+    fn raw_of(&self, py: Python<'_>, e: &Entry) -> PyResult<Option<Py<PyAny>>> {
+        let (Some(data), Some(owner)) = (&e.data, &e.owner_obj) else {
+            return Ok(None);
+        };
+        let args = (
+            e.pubkey.bind(py),
+            owner.bind(py),
+            data.bind(py),
+            e.lamports,
+            e.slot,
+        );
+        Ok(Some(self.account_type.bind(py).call1(args)?.unbind()))
+    }
+
+    /// The entry of `pubkey` if it has one: by the object's address when it is the object
+    /// the entry last came under, else through the index (and remembered by address).
+    fn find(
+        &mut self,
+        index: &Bound<'_, PyDict>,
+        pubkey: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<usize>> {
+        let ptr = pubkey.as_ptr() as usize;
+        if let Some(&i) = self.by_ptr.get(&ptr) {
+            if self.entries[i]
+                .seen_key
+                .as_ref()
+                .is_some_and(|k| pubkey.is(k))
+            {
+                return Ok(Some(i));
+            }
+        }
+        let Some(i) = index.get_item(pubkey)? else {
+            return Ok(None);
+        };
+        let i: usize = i.extract()?;
+        let e = &mut self.entries[i];
+        if let Some(old) = e.seen_key.replace(pubkey.clone().unbind()) {
+            self.by_ptr.remove(&(old.as_ptr() as usize));
+        }
+        self.by_ptr.insert(ptr, i);
+        Ok(Some(i))
+    }
+
     fn lookup(&self, py: Python<'_>, pubkey: &Bound<'_, PyAny>) -> PyResult<Option<&Entry>> {
         match self.index.bind(py).get_item(pubkey)? {
             Some(i) => Ok(self.entries.get(i.extract::<usize>()?)),
@@ -298,9 +373,11 @@ impl PyStore {
             pubkey: pubkey.clone().unbind(),
             owner: [0; 32],
             data: None,
-            raw: None,
+            owner_obj: None,
+            lamports: 0,
             slot: 0,
             seen_ns: 0,
+            seen_key: None,
             primary_of: None,
             dependents: Vec::new(),
         });
@@ -338,9 +415,11 @@ impl PyStore {
         account: &Bound<'_, PyAny>,
         ts_ns: i64,
     ) -> PyResult<(bool, u64)> {
-        let owner = self.owner_bytes(py, &account.getattr(intern!(py, "owner"))?)?;
+        let owner_obj = account.getattr(intern!(py, "owner"))?;
+        let owner = self.owner_bytes(py, &owner_obj)?;
         let data: Bound<'_, PyBytes> = account.getattr(intern!(py, "data"))?.extract()?;
         let slot: u64 = account.getattr(intern!(py, "slot"))?.extract()?;
+        let lamports: u64 = account.getattr(intern!(py, "lamports"))?.extract()?;
         let e = &mut self.entries[i];
         // Same bytes at a newer slot: the age moved, the state did not.
         let changed = match &e.data {
@@ -349,9 +428,14 @@ impl PyStore {
                 e.owner != owner || (!old.is(&data) && old.as_bytes(py) != data.as_bytes())
             }
         };
+        if changed || !e.data.as_ref().is_some_and(|old| old.is(&data)) {
+            e.data = Some(data.unbind());
+        }
+        if !e.owner_obj.as_ref().is_some_and(|o| o.is(&owner_obj)) {
+            e.owner_obj = Some(owner_obj.unbind());
+        }
         e.owner = owner;
-        e.data = Some(data.unbind());
-        e.raw = Some(account.clone().unbind());
+        e.lamports = lamports;
         e.slot = slot;
         e.seen_ns = ts_ns;
         Ok((changed, slot))

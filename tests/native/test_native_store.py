@@ -106,3 +106,28 @@ def test_a_venue_outside_the_registry_is_asked_on_every_primary_update(
                 last[raw.pubkey] = raw
     assert sum(changed_primaries.values()) > 20
     assert calls == changed_primaries
+
+
+def test_accounts_are_found_under_any_equal_key_object() -> None:
+    # A feed may reuse its Pubkey objects (the sim) or build new ones per update (RPC):
+    # the store's by-address shortcut must give the same entry either way.
+    sim, specs, market = _universe(12, 9)
+    spec = specs[0]
+    primary = market.account(spec.address)
+    assert primary is not None
+    moves = [raw for batch in _slot_batches(sim, specs, 6) for raw in batch]
+    now = 1_000
+    for i, raw in enumerate(moves):
+        now += 1_000
+        # Every other update under a fresh, equal key object.
+        key = raw.pubkey if i % 2 else Pubkey.from_bytes(bytes(raw.pubkey))
+        market.apply(RawAccount(key, raw.owner, raw.data, raw.lamports, raw.slot), now)
+        stored = market.account(raw.pubkey)
+        if stored is not None:
+            assert stored == RawAccount(raw.pubkey, raw.owner, raw.data, raw.lamports, raw.slot)
+            assert market.age_ms(raw.pubkey, now) == 0.0
+    for spec in specs:
+        listed = market.accounts_of(spec.address)[1:]
+        primary = market.account(spec.address)
+        assert primary is not None
+        assert listed == market.venue_of(spec.address).dependencies(primary)

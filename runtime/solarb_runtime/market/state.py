@@ -128,7 +128,7 @@ class MarketState:
         self._tracked: dict[Pubkey, _Tracked] = {}
         self._keys: list[Pubkey] = []  # pool address by store index
         self._store = solarb_native.Store(
-            _dependency_lister(self._tracked, self._keys, self.rejections)
+            _dependency_lister(self._tracked, self._keys, self.rejections), RawAccount
         )
         for kind, address in tracked:
             venue = venues.get(kind)
