@@ -35,6 +35,8 @@ def _engine(args: argparse.Namespace) -> int:
 
     profile = cProfile.Profile() if args.profile else None
     pair = None if args.skip_pair else be.bench_pair(slots=args.slots, profile=profile)
+    # The same with the sim making each slot in this process, between batches.
+    live = None if args.skip_pair else be.bench_pair(slots=args.slots, live=True)
     # The same run with every opportunity traced (spans kept in memory): the cost of tracing.
     traced = (
         None
@@ -72,6 +74,7 @@ def _engine(args: argparse.Namespace) -> int:
     if args.json:
         doc = {
             "pair": None if pair is None else asdict(pair),
+            "live_pair": None if live is None else asdict(live),
             "graph": None if graph is None else asdict(graph),
             "rss_mb": rss,
             "goals": be.GOALS,
@@ -85,7 +88,7 @@ def _engine(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, indent=2))
     else:
-        print("\n".join(be.report(pair, graph, rss)))
+        print("\n".join(be.report(pair, graph, rss, live)))
         if pair is not None and traced is not None:
             print(
                 f"tracing (per batch): off p50 {pair.p50_us:.1f} us p99 {pair.p99_us:.1f} us; "
@@ -103,8 +106,9 @@ def _register_engine(group: Subparsers) -> None:
         help="tick->decision latency, updates/s, cycle scan times, RSS",
         description=(
             "Runs the engine on the sim, one account batch per slot: one pair over four "
-            "venues (tick->decision latency per batch), then a 1,000-pool / 300-token "
-            "graph (full cycle scan; per-slot batches through decode and incremental "
+            "venues (tick->decision latency per batch; the sim's slots replayed from "
+            "memory, and again with the sim running in this process), then a 1,000-pool / "
+            "300-token graph (full cycle scan; per-slot batches through decode and incremental "
             "re-evaluation: accounts/s, batches/s; and single-account updates)."
         ),
     )

@@ -43,6 +43,7 @@ from solarb_runtime.engine import Engine, JournalSink, percentile
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.risk.abort import AbortMonitor
 from solarb_runtime.risk.guards import GuardLimits, Guards, abort_limits
+from solarb_runtime.sources.base import PoolRef, Source, SourceEvent
 from solarb_runtime.sources.sim import CORE_TOKENS, KNOWN_PRICES, SimSource
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimMarket, SimToken
@@ -139,6 +140,25 @@ def paper_engine(
     )
 
 
+class _Recorded:
+    """A source's events, recorded first and replayed from memory as fast as they go."""
+
+    name = "recorded"
+
+    def __init__(self, source: SimSource) -> None:
+        self._pools = source.pools()
+        self._events = list(source.events())
+
+    def pools(self) -> Sequence[PoolRef]:
+        return self._pools
+
+    def events(self) -> Iterator[SourceEvent]:
+        return iter(self._events)
+
+    def close(self) -> None:
+        self._events = []
+
+
 def bench_pair(
     *,
     slots: int,
@@ -146,13 +166,18 @@ def bench_pair(
     tracer: OpportunityTracer = TRACER_OFF,
     profile: cProfile.Profile | None = None,
     native: bool = True,
+    live: bool = False,
 ) -> PairResult:
     """The whole engine (real finders, guards, paper executor) on the sim, as fast as it goes.
 
+    The sim's slots are recorded first and replayed from memory (the engine alone, as a
+    capture replays); `live`: the sim makes each slot between batches, in this process
+    (its own work, a Python market of every venue, then runs between every two batches).
     `native=False`: the Python reference venues alone (the same decisions, slower)."""
     cfg = pair_config(seed)
-    source = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=slots)
-    engine = paper_engine(cfg, source, NullJournal(), native=native, tracer=tracer)
+    sim = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=slots)
+    source: Source = sim if live else _Recorded(sim)
+    engine = paper_engine(cfg, sim, NullJournal(), native=native, tracer=tracer)
     first: list[int] = []
     seen = 0
 
@@ -485,14 +510,20 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def report(pair: PairResult | None, graph: GraphResult | None, rss: float) -> list[str]:
+def report(
+    pair: PairResult | None,
+    graph: GraphResult | None,
+    rss: float,
+    live: PairResult | None = None,
+) -> list[str]:
     g = GOALS
     lines = ["solarb bench engine (figures measured on this machine, one core)"]
     if pair is not None:
         lines += [
-            f"pair: 1 pair x 4 venues, {pair.slots} sim slots, {pair.events} events "
-            f"({pair.batches} batches of {pair.account_updates} accounts), "
-            f"{pair.opportunities} opportunities, {pair.wall_s:.2f} s",
+            f"pair: 1 pair x 4 venues, {pair.slots} sim slots recorded then replayed from"
+            f" memory, {pair.events} events ({pair.batches} batches of"
+            f" {pair.account_updates} accounts), {pair.opportunities} opportunities,"
+            f" {pair.wall_s:.2f} s",
             f"  tick->decision p50 {pair.p50_us:10.1f} us   p99 {pair.p99_us:10.1f} us"
             f"   (goal p99 <= {g['tick_to_decision_p99_us']:.0f} us;"
             f" per batch with a decision, {pair.batches_decided} batches)",
@@ -503,6 +534,11 @@ def report(pair: PairResult | None, graph: GraphResult | None, rss: float) -> li
             "  per batch (us):          "
             + "  ".join(f"{k} {v:.1f}" for k, v in pair.stages_us_per_batch.items()),
         ]
+    if live is not None:
+        lines.append(
+            f"  live sim in this process (it runs between batches): tick->decision"
+            f" p50 {live.p50_us:.1f} us p99 {live.p99_us:.1f} us"
+        )
     if graph is not None:
         lines += [
             f"graph: {graph.pools} pools / {graph.tokens} tokens, {graph.cycles} cycles"

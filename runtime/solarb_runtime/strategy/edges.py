@@ -8,9 +8,11 @@ because a route's output per unit falls as it grows. Survivors are sized exactly
 
 The engine calls `on_update` once per account batch with every pool the batch changed:
 each route is screened once however many of its pools moved. Routes whose pools the native
-core holds are screened and sized in one native call (`CycleBook.size`, the routes as 2-leg
-cycles); the others on the Python venues, where the screen's first leg (buying at the
-smallest size) is quoted once per pool, not once per route through it.
+core holds are screened in one native call (`CycleBook.screen`, the routes as 2-leg
+cycles), and each survivor is sized in the same book, one at a time so the first decision
+waits for one sizing. The others are screened on the Python venues, where the screen's
+first leg (buying at the smallest size) is quoted once per pool, not once per route
+through it.
 """
 
 from __future__ import annotations
@@ -27,10 +29,9 @@ from solarb_runtime.strategy.candidate import RouteForm, sized_opportunity
 from solarb_runtime.strategy.route import BoundRoute, bind, leg_out
 from solarb_runtime.strategy.sizer import NativeSized, Sizer
 
-# `_verdicts` per route: the native book's (`CycleBook.size`: screened out, passed but no
-# positive EV, sized), passed a native screen only (a Python sizer sizes it), or no
-# native verdict (a route with a Python pool: screened and sized in Python).
-_NOT_NATIVE, _SCREENED_OUT, _UNPROFITABLE, _SIZED, _PASSED = -1, 0, 1, 2, 3
+# The native screen's verdicts (`CycleBook.screen`): no native verdict (a route with a
+# Python pool: screened in Python), screened out, passed; and `CycleBook.size`'s sized.
+_NOT_NATIVE, _SCREENED_OUT, _PASSED, _SIZED = -1, 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +175,10 @@ class EdgeJoiner:
         self._hold(list(self._pool_index))
         return self.evaluate(self.all_routes(), now_ns)
 
-    def _verdicts(self, routes: Sequence[tuple[Hop, Hop]]) -> list[tuple[int, NativeSized | None]]:
-        """Per route, what the native book made of it: screened and sized in one call per
-        token where the sizer is native (`CycleBook.size`), screened only where it is not;
-        `_NOT_NATIVE` for routes with a Python pool (or not this graph version's objects)."""
-        verdicts: list[tuple[int, NativeSized | None]] = [(_NOT_NATIVE, None)] * len(routes)
+    def _screen(self, routes: Sequence[tuple[Hop, Hop]]) -> list[int]:
+        """Per route, the native screen's verdict: 1 pass, 0 fail, -1 not native (the
+        routes must be this graph version's objects; others count as not native)."""
+        verdicts = [_NOT_NATIVE] * len(routes)
         ids = self._route_ids
         by_token: dict[Pubkey, list[int]] = {}
         for i, route in enumerate(routes):
@@ -188,19 +188,17 @@ class EdgeJoiner:
             sizer = self.sizers.get(token)
             if sizer is None:
                 continue
-            book_ids = [ids[id(routes[i])] for i in positions]
-            if sizer.native:
-                got = self._book.size(
-                    book_ids, sizer.min_size, sizer.max_size, *sizer.native_costs()
-                )
-            else:
-                got = [
-                    (_PASSED if v == 1 else v, None)
-                    for v in self._book.screen(book_ids, sizer.min_size)
-                ]
+            got = self._book.screen([ids[id(routes[i])] for i in positions], sizer.min_size)
             for i, verdict in zip(positions, got, strict=True):
                 verdicts[i] = verdict
         return verdicts
+
+    def _size_natively(self, route: tuple[Hop, Hop], sizer: Sizer) -> NativeSized | None:
+        """A screened native route sized in the native book (None: no positive EV)."""
+        [(verdict, sized)] = self._book.size(
+            [self._route_ids[id(route)]], sizer.min_size, sizer.max_size, *sizer.native_costs()
+        )
+        return sized if verdict == _SIZED else None
 
     def evaluate(self, routes: Sequence[tuple[Hop, Hop]], now_ns: int) -> list[Opportunity]:
         return list(self._evaluate(routes, now_ns))
@@ -210,7 +208,7 @@ class EdgeJoiner:
         # Exact output of each first leg at the smallest size: shared by every route that
         # starts with that leg (states are fixed during one evaluation).
         first: dict[tuple[Pubkey, Pubkey], int | None] = {}
-        for hops, (verdict, sized) in zip(routes, self._verdicts(routes), strict=True):
+        for hops, verdict in zip(routes, self._screen(routes), strict=True):
             sizer = self.sizers.get(hops[0].mint_in)
             if sizer is None:
                 continue
@@ -218,9 +216,11 @@ class EdgeJoiner:
                 stats.routes_screened += 1
                 stats.screened_out += 1
                 continue
-            if verdict in (_UNPROFITABLE, _SIZED):
+            if verdict == _PASSED and sizer.native:
+                # Sized one route at a time, so the first decision waits for one sizing.
                 stats.routes_screened += 1
                 stats.sized += 1
+                sized = self._size_natively(hops, sizer)
                 if sized is None:
                     stats.unprofitable += 1
                     continue
