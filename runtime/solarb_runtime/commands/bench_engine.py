@@ -7,7 +7,7 @@ Three measurements, each with a per-stage breakdown:
   latency per batch that produced a decision (arrival → its first decision), and over
   every decision.
 * graph: a 1,000-pool / 300-token universe. Full cycle scan (every pool changed); then,
-  after two warm-up slots (first-sight costs per route), the market's per-slot batches
+  after five warm-up slots (first-sight costs per route), the market's per-slot batches
   (made by the sim between measurements) through `apply_batch` + one incremental
   re-evaluation each (accounts/s, batches/s, re-evaluation time per batch), and the same
   kind of moves applied one account at a time (the single-update re-evaluation figure),
@@ -371,7 +371,7 @@ def bench_graph(
     slots: int = 5,
     max_updates: int = 2_000,
     single_updates: int = 300,
-    warmup_slots: int = 2,
+    warmup_slots: int = 5,
     seed: int = 5,
     venues: dict[str, Venue[Any]] | None = None,
     profile: cProfile.Profile | None = None,
