@@ -306,6 +306,12 @@ class MarketState:
         native = self._native.get(address)
         return native if native is not None else self._pools.get(address)
 
+    def currents(self, pools: Iterable[Pubkey]) -> list[tuple[Pubkey, object | None]]:
+        """Each pool with `current(pool)`, in one call (the finders ask for every changed
+        pool of a batch)."""
+        natives, states = self._native, self._pools
+        return [(p, n if (n := natives.get(p)) is not None else states.get(p)) for p in pools]
+
     def addresses(self) -> list[Pubkey]:
         """Every pool with a decoded state (native or Python)."""
         return [*self._native, *(p for p in self._pools if p not in self._native)]

@@ -173,8 +173,7 @@ class CycleSearch:
 
     def _refresh_all(self) -> None:
         self._rated = {}
-        current = self.market.current
-        self._refresh([(p, current(p)) for p in self._pool_index])
+        self._refresh(self.market.currents(self._pool_index))
 
     def _refresh(self, pools: list[tuple[Pubkey, object | None]]) -> None:
         """Re-rate the edges of `pools` (each with its current state) on those states,
@@ -228,10 +227,9 @@ class CycleSearch:
             hot, summed = self._book.hot(None)
             return self._evaluate(hot, summed, now_ns)
         moved: list[tuple[Pubkey, object | None]] = []
-        rated, index, current = self._rated, self._pool_index, self.market.current
+        rated, index = self._rated, self._pool_index
         unchanged = 0
-        for pool in changed:
-            state = current(pool)
+        for pool, state in self.market.currents(changed):
             if state is None or pool not in index:
                 continue
             if rated.get(pool) is state:

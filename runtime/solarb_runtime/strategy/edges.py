@@ -164,8 +164,10 @@ class EdgeJoiner:
         self._refresh_routes()
         self._hold(changed)
         routes: dict[int, tuple[Hop, Hop]] = {}
+        through = self._through
         for pool in changed:
-            for route in self.routes_through(pool):
+            known = through.get(pool)
+            for route in self.routes_through(pool) if known is None else known:
                 routes.setdefault(id(route), route)
         return self._evaluate(list(routes.values()), now_ns)
 
