@@ -60,3 +60,14 @@ def test_reference_runs_the_python_venues_on_the_same_shape() -> None:
     assert "tick->decision" in lines[1]
     assert "updates/s/core" in lines[2]
     assert "x" in lines[2]
+
+
+def test_the_pair_replayed_from_memory_decides_as_the_live_sim() -> None:
+    recorded = be.bench_pair(slots=30, warmup_slots=10)
+    live = be.bench_pair(slots=30, warmup_slots=10, live=True)
+    assert (recorded.batches, recorded.opportunities) == (live.batches, live.opportunities)
+    # Latencies count only after the warm-up slots.
+    everything = be.bench_pair(slots=30, warmup_slots=0)
+    assert 0 < recorded.batches_decided < everything.batches_decided
+    text = "\n".join(be.report(recorded, None, be.rss_mb(), live))
+    assert "live sim in this process" in text

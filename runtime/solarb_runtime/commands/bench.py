@@ -112,7 +112,9 @@ def _register_engine(group: Subparsers) -> None:
             "re-evaluation: accounts/s, batches/s; and single-account updates)."
         ),
     )
-    parser.add_argument("--slots", type=int, default=60, help="sim slots for the pair run")
+    parser.add_argument(
+        "--slots", type=int, default=300, help="sim slots for the pair run (20 warm up)"
+    )
     parser.add_argument(
         "--graph-slots", type=int, default=10, help="sim slots of updates for the graph run"
     )

@@ -167,25 +167,29 @@ def bench_pair(
     profile: cProfile.Profile | None = None,
     native: bool = True,
     live: bool = False,
+    warmup_slots: int = 20,
 ) -> PairResult:
     """The whole engine (real finders, guards, paper executor) on the sim, as fast as it goes.
 
     The sim's slots are recorded first and replayed from memory (the engine alone, as a
     capture replays); `live`: the sim makes each slot between batches, in this process
     (its own work, a Python market of every venue, then runs between every two batches).
+    Latencies count from slot `warmup_slots` on (the first batches run cold code).
     `native=False`: the Python reference venues alone (the same decisions, slower)."""
     cfg = pair_config(seed)
     sim = SimSource.from_config(cfg, VENUES, default_makers(), realtime=False, max_slots=slots)
     source: Source = sim if live else _Recorded(sim)
     engine = paper_engine(cfg, sim, NullJournal(), native=native, tracer=tracer)
     first: list[int] = []
-    seen = 0
+    seen = warm = 0
 
     def first_decision(e: Engine) -> None:
         # The engine keeps every decision's latency; keep each batch's first one.
-        nonlocal seen
+        nonlocal seen, warm
         samples = e.stats.latency_ns
-        if len(samples) > seen:
+        if e.stats.slot_updates <= warmup_slots:
+            seen = warm = len(samples)
+        elif len(samples) > seen:
             first.append(samples[seen])
             seen = len(samples)
 
@@ -197,7 +201,7 @@ def bench_pair(
     wall = time.perf_counter() - started
     if profile is not None:
         profile.disable()
-    lat = list(stats.latency_ns)
+    lat = list(stats.latency_ns)[warm:]
     st = stats.stages
     stages = {
         "decode": st.decode,
