@@ -216,7 +216,8 @@ class MarketState:
         """The pool's primary, the dependencies that have arrived, and whether any has not."""
         primary, listed = self._store.accounts(tracked.index)
         deps = {key: raw for key, raw in listed if raw is not None}
-        return primary, deps, len(deps) < len(listed)
+        # Not by counting: a list may name one account twice.
+        return primary, deps, any(raw is None for _, raw in listed)
 
     def _decode(self, pool: Pubkey, changed: set[Pubkey], *, was_native: bool) -> None:
         """Decode `pool` with its Python venue (one the native core does not decode or
