@@ -57,6 +57,9 @@ class FakeCpmm:
     program_id = FAKE_PROGRAM
 
     def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
+        return self._vaults(primary)
+
+    def _vaults(self, primary: RawAccount) -> tuple[Pubkey, Pubkey]:
         data = primary.data
         if data[:8] != _CPMM_TAG:
             raise DecodeError(primary.pubkey, self.kind, "bad tag")
@@ -68,7 +71,7 @@ class FakeCpmm:
             raise DecodeError(primary.pubkey, self.kind, "bad size or tag")
         mint_a = Pubkey.from_bytes(data[8:40])
         mint_b = Pubkey.from_bytes(data[40:72])
-        va, vb = self.dependencies(primary)
+        va, vb = self._vaults(primary)
         fee_ppm, dec_a, dec_b = struct.unpack_from("<QBB", data, 136)
         ta = decode_token_account(deps[va])
         tb = decode_token_account(deps[vb])

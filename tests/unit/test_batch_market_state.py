@@ -18,7 +18,7 @@ from solarb_runtime.engine import Engine
 from solarb_runtime.execution.shadow import ShadowExecutor
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.sources.base import AccountBatch, AccountUpdate
-from solarb_runtime.venues.base import Venue
+from solarb_runtime.venues.base import DecodeError, Venue
 from tests.support.engine_kit import FakeGate, ListJournal
 from tests.unit.fakes import FAKE_CPMM, FAKE_VENUES, FakeCpmm, FakeCpmmState, cpmm, key
 
@@ -166,3 +166,29 @@ def test_engine_handles_a_batch_as_one_decode_and_one_find() -> None:
     assert engine.stats.batches == 3
     assert engine.stats.account_updates == 10
     assert engine.summary()["batches"] == 3
+
+
+class TwiceListedCpmm(FakeCpmm):
+    """The fake CPMM naming its first vault twice, and refusing a zero-fee pool."""
+
+    def dependencies(self, primary: RawAccount) -> tuple[Pubkey, ...]:
+        va, vb = self._vaults(primary)
+        return (va, va, vb)
+
+    def state(self, primary: RawAccount, deps: Mapping[Pubkey, RawAccount]) -> FakeCpmmState:
+        state = super().state(primary, deps)
+        if state.fee_ppm == 0:
+            raise DecodeError(primary.pubkey, self.kind, "zero fee")
+        return state
+
+
+def test_an_account_listed_twice_is_not_counted_as_missing() -> None:
+    # Every dependency arrived, so a refusal is the pool's: counted, not waited out.
+    venue = TwiceListedCpmm()
+    pool = replace(cpmm(40, U, X, 1_000, 2_000), venue=venue.kind)
+    market = _market(venue, pool)
+    assert market.apply_batch(_accounts(pool), 1) == {pool.address}
+    free = replace(pool, fee_ppm=0)
+    market.apply_batch(_accounts(free), 2)
+    assert market.current(pool.address) is None
+    assert market.rejections[f"{venue.kind}: zero fee"] == 1
