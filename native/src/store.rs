@@ -418,8 +418,12 @@ impl PyStore {
         let owner_obj = account.getattr(intern!(py, "owner"))?;
         let owner = self.owner_bytes(py, &owner_obj)?;
         let data: Bound<'_, PyBytes> = account.getattr(intern!(py, "data"))?.extract()?;
-        let slot: u64 = account.getattr(intern!(py, "slot"))?.extract()?;
-        let lamports: u64 = account.getattr(intern!(py, "lamports"))?.extract()?;
+        // Outside u64 (a corrupt capture line): 0, "unknown", rather than a failed batch.
+        let slot: u64 = account.getattr(intern!(py, "slot"))?.extract().unwrap_or(0);
+        let lamports: u64 = account
+            .getattr(intern!(py, "lamports"))?
+            .extract()
+            .unwrap_or(0);
         let e = &mut self.entries[i];
         // Same bytes at a newer slot: the age moved, the state did not.
         let changed = match &e.data {

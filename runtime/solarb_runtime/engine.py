@@ -17,7 +17,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from solders.pubkey import Pubkey
 
@@ -189,6 +189,14 @@ def opportunity_doc(opp: Opportunity) -> dict[str, object]:
     }
 
 
+class _Settled(NamedTuple):
+    """A report counted and told to the guards, with what its records need."""
+
+    report: ExecutionReport
+    opp: Opportunity | None
+    traced: tuple[object, int] | None  # root span context, submit time
+
+
 class Engine:
     """One strategy's loop over one source; every mode and source share it."""
 
@@ -299,9 +307,11 @@ class Engine:
         # outcomes reach the guards at once; their records wait until the event's
         # decisions are out (a landing's journal write must not delay a decision).
         landed = self._collect(now)
-        self._dispatch(event, now, started)
-        for report, opp in landed:
-            self._write_report(report, opp, now)
+        try:
+            self._dispatch(event, now, started)
+        finally:
+            for settled in landed:
+                self._write_report(settled, now)
 
     def _dispatch(self, event: SourceEvent, now: int, started: int) -> None:
         stats = self.stats
@@ -424,35 +434,32 @@ class Engine:
             self._traces[opp.id] = (context, g2)
         return trace_id_hex(context)
 
-    def _collect(self, now: int) -> list[tuple[ExecutionReport, Opportunity | None]]:
+    def _collect(self, now: int) -> list[_Settled]:
         """Reports now due, each settled (counted, told to the guards), not yet written."""
-        landed: list[tuple[ExecutionReport, Opportunity | None]] = []
-        for executor in self._executors:
-            for report in executor.poll(now):
-                landed.append((report, self._settle(report, now)))
-        return landed
+        return [self._settle(report, now) for ex in self._executors for report in ex.poll(now)]
 
     def _report(self, report: ExecutionReport, now: int) -> None:
-        self._write_report(report, self._settle(report, now), now)
+        self._write_report(self._settle(report, now), now)
 
-    def _settle(self, report: ExecutionReport, now: int) -> Opportunity | None:
-        """Count the report and tell the guards; the opportunity it was for, if known."""
+    def _settle(self, report: ExecutionReport, now: int) -> _Settled:
+        """Count the report and tell the guards; take what its records need."""
         self.stats.outcomes[report.outcome] += 1
         if report.ev_real is not None:
             self.stats.ev_real += report.ev_real
         opp = self._opportunities.pop(report.opportunity_id, None)
+        traced = self._traces.pop(report.opportunity_id, None)
         self.gate.on_report(report, now)
-        return opp
+        return _Settled(report, opp, traced)
 
-    def _write_report(self, report: ExecutionReport, opp: Opportunity | None, now: int) -> None:
+    def _write_report(self, settled: _Settled, now: int) -> None:
         """The report's metrics, trace and `landed` record."""
+        report, opp, traced = settled
         if self.metrics is not None:
             self._observe_report(report, opp)
         doc = asdict(report)
         doc["ts_ns"] = now
         if opp is not None:
             doc["ev_pred"] = opp.ev_pred
-        traced = self._traces.pop(report.opportunity_id, None)
         if traced is not None:
             context, submitted = traced
             self.tracer.record_late(

@@ -8,17 +8,27 @@ venue is asked rarely.
 
 from __future__ import annotations
 
+import random
+import struct
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from solders.pubkey import Pubkey
 
-from solarb_runtime.commands.bench_engine import _encode_all, _slot_batches, graph_universe
+from solarb_runtime.commands.bench_engine import (
+    _encode_all,
+    _slot_batches,
+    derived_key,
+    graph_universe,
+)
 from solarb_runtime.domain.account import RawAccount
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.sources.sim_makers import default_makers
-from solarb_runtime.sources.sim_market import SimMarket
+from solarb_runtime.sources.sim_market import PoolSpec, SimMarket, SimPool
+from solarb_runtime.strategy.edges import EdgeJoiner, Pair
+from solarb_runtime.strategy.sizer import CostModel, Sizer
 from solarb_runtime.venues.meteora_dlmm import MeteoraDlmmVenue
 from solarb_runtime.venues.orca_whirlpool import OrcaWhirlpoolVenue
 from solarb_runtime.venues.registry import VENUES
@@ -131,3 +141,34 @@ def test_accounts_are_found_under_any_equal_key_object() -> None:
         primary = market.account(spec.address)
         assert primary is not None
         assert listed == market.venue_of(spec.address).dependencies(primary)
+
+
+def test_a_pool_declined_while_a_dependency_is_missing_leaves_the_graph() -> None:
+    # Two Whirlpools on one pair, 5% apart: an edge. Then one of them stops being native
+    # (fee tier index != spacing) in the same update that moves it to tick arrays that
+    # have not arrived: it has no state while it waits, and nothing may trade through it.
+    tokens, specs = graph_universe(3, 1, ("orca-whirlpool",), 3)
+    a, b = specs[0].token_a, specs[0].token_b
+    cheap = PoolSpec("orca-whirlpool", derived_key("declined", 1, 0), a, b, 1e6)
+    dear = PoolSpec("orca-whirlpool", derived_key("declined", 1, 1), a, b, 1e6)
+    makers = default_makers()
+    sim = SimMarket(tokens, [cheap], dict(VENUES), makers, seed=3)
+    price = sim.fair_price(dear) * 105 / 100
+    sim.pools[dear.address] = SimPool(dear, makers[dear.kind].make(dear, price, random.Random(1)))
+    market = MarketState([(s.kind, s.address) for s in (cheap, dear)])
+    market.apply_batch(_encode_all(sim, [cheap.address, dear.address]), 0)
+    sizers = {t.mint: Sizer(1000, 10**12, CostModel(), 50) for t in (a, b)}
+    edges = EdgeJoiner(market, [Pair(a.mint, b.mint)], sizers)
+    assert edges.on_update([cheap.address, dear.address], 0)  # the edge is there
+    raw = market.account(cheap.address)
+    assert raw is not None
+    data = bytearray(raw.data)
+    spacing = struct.unpack_from("<H", data, 41)[0]
+    tick = struct.unpack_from("<i", data, 81)[0]
+    struct.pack_into("<H", data, 43, spacing + 1)  # fee tier index: adaptive fee
+    struct.pack_into("<i", data, 81, tick + 88 * spacing * 4)  # four arrays away
+    changed = market.apply_batch([replace(raw, data=bytes(data), slot=raw.slot + 1)], 1)
+    assert cheap.address in changed
+    assert market.current(cheap.address) is None
+    assert market.graph.mints(cheap.address) is None
+    assert not [o for o in edges.on_update(changed | {dear.address}, 2) if cheap.address in o.pools]

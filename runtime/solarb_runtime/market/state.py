@@ -224,9 +224,11 @@ class MarketState:
         declined; `was_native`: declined after being native, so it counts as changed
         whatever the Python decode says)."""
         tracked = self._tracked[pool]
+        held = was_native
         if tracked.native:
-            self._native.pop(pool, None)
-            self._pools.pop(pool, None)
+            # Declined by the native core: whatever was held for the pool is stale now.
+            held = self._native.pop(pool, None) is not None or held
+            held = self._pools.pop(pool, None) is not None or held
         primary, deps, missing = self._accounts(tracked)
         if primary is None:
             return
@@ -235,18 +237,26 @@ class MarketState:
             # on chain): the venue decides whether what has arrived is enough.
             state = tracked.venue.state(primary, deps)
         except KeyError:
-            if missing:
-                return  # A required dependency has not arrived yet: wait for it.
-            raise
+            if not missing:
+                raise
+            self._wait(pool, changed, held=held)
+            return
         except (VenueError, AmountError, ValueError) as exc:
             if missing:
+                self._wait(pool, changed, held=held)
                 return
             self._reject(tracked.venue.kind, exc)
-            self._drop(pool, changed, had_native=was_native)
+            self._drop(pool, changed, had_native=held)
             return
         if was_native or self._pools.get(pool) != state:
             self._pools[pool] = state
             self.graph.add(pool, state.venue, state.mint_a, state.mint_b)
+            changed.add(pool)
+
+    def _wait(self, pool: Pubkey, changed: set[Pubkey], *, held: bool) -> None:
+        """A required dependency has not arrived yet: wait for it. A pool whose state was
+        just dropped leaves the graph meanwhile, so no finder trades on what it held."""
+        if held and self.graph.remove(pool):
             changed.add(pool)
 
     def _drop(self, pool: Pubkey, changed: set[Pubkey], *, had_native: bool = False) -> None:
