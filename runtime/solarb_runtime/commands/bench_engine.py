@@ -11,7 +11,7 @@ Three measurements, each with a per-stage breakdown:
   (made by the sim three slots ahead, not timed) through `apply_batch` + one incremental
   re-evaluation each (accounts/s, batches/s, re-evaluation time per batch), and the same
   kind of moves applied one account at a time (the single-update re-evaluation figure),
-  on one core.
+  on one core. As in `Engine.run`, the cyclic GC runs between batches, never inside one.
   The sizer is timed on its own, so "without sizing" is decode + scan.
 * RSS of the process at the end.
 
@@ -39,7 +39,7 @@ from solarb_runtime.commands.assembly import build_executor
 from solarb_runtime.commands.parts import Finders
 from solarb_runtime.config import StrategyConfig, parse_config
 from solarb_runtime.domain.account import RawAccount
-from solarb_runtime.engine import Engine, JournalSink, percentile
+from solarb_runtime.engine import Engine, JournalSink, collect_due_garbage, percentile
 from solarb_runtime.market.state import MarketState
 from solarb_runtime.risk.abort import AbortMonitor
 from solarb_runtime.risk.guards import GuardLimits, Guards, abort_limits
@@ -450,6 +450,9 @@ def bench_graph(
             batch = moved[:max_updates]  # a tiny budget still measures something
         batches += 1
         now += 400_000_000
+        # As in `Engine.run`: the cyclic GC runs between batches (not timed), never inside.
+        collect_due_garbage()
+        gc.disable()
         if profile is not None:
             profile.enable()
         a = time.perf_counter_ns()
@@ -464,6 +467,7 @@ def bench_graph(
             per_batch.append(c - b)
         if profile is not None:
             profile.disable()
+        gc.enable()
     size_ns, routes = sizing.ns, sizing.calls
     scan_ns = find_ns - size_ns
     single: list[int] = []
@@ -472,11 +476,14 @@ def bench_graph(
         profile.enable()
     for raw in singles:
         now += 1_000
+        collect_due_garbage()
+        gc.disable()
         changed_pools = market.apply(raw, now)
         if changed_pools:
             a = time.perf_counter_ns()
             found_total += len(list(finders.find(market, changed_pools, now)))
             single.append(time.perf_counter_ns() - a)
+        gc.enable()
     if profile is not None:
         profile.disable()
     total = decode_ns + scan_ns + size_ns
