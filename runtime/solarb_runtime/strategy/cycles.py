@@ -42,6 +42,9 @@ from solarb_runtime.venues.native import NativePool
 _NO_RATE = -math.inf
 # `CycleBook.size` verdicts.
 _NOT_NATIVE, _REJECTED = -1, 0
+# Up to this many cycles, every cycle's `RouteForm` is built with the cycles (~1 KB each);
+# past it, each is built when its cycle is first found.
+_FORMS_AHEAD_MAX = 50_000
 
 
 @dataclass(slots=True)
@@ -117,6 +120,10 @@ class CycleSearch:
             # A probe past u64 cannot be quoted: no rate, as the venues refuse it.
             edges.append((index[hop.pool], a_to_b, probe if probe and probe <= U64_MAX else None))
         self._book = solarb_native.CycleBook(len(index), edges, self._cycles)
+        if len(self._cycles) <= _FORMS_AHEAD_MAX:
+            # Built now, not when a cycle is first found: that moment is a decision's.
+            for cid in range(len(self._cycles)):
+                self._form(cid)
         self._refresh_all()
         self._known_version = graph.version
         self.stats.cycles = len(self._cycles)
@@ -317,7 +324,7 @@ class CycleSearch:
         return opp
 
     def _form(self, cid: int) -> RouteForm:
-        """Cycle `cid`'s `RouteForm`, built the first time the cycle is found."""
+        """Cycle `cid`'s `RouteForm` (built once per enumeration)."""
         form = self._forms.get(cid)
         if form is None:
             hops = [self._edges[e] for e in self._cycles[cid]]
