@@ -4,6 +4,7 @@
 mod curve;
 mod layout;
 mod math;
+mod path;
 mod swap;
 
 use crate::pool::{Body, Header, Pool};

@@ -148,17 +148,6 @@ impl FeeModel {
     }
 }
 
-/// Whether the pair's own bitmap marks array `index` as holding liquidity.
-pub fn bit_set(bitmap: &[u64; 16], index: i64) -> bool {
-    if !(-BITMAP_SIZE..BITMAP_SIZE).contains(&index) {
-        return false;
-    }
-    let bit = (index + BITMAP_SIZE) as usize;
-    bitmap
-        .get(bit / 64)
-        .is_some_and(|w| w >> (bit % 64) & 1 == 1)
-}
-
 /// `next_array_with_liquidity`: the nearest set array index (inclusive), down for X→Y.
 pub fn next_array_with_liquidity(bitmap: &[u64; 16], index: i64, swap_for_y: bool) -> Option<i64> {
     let offset = index.saturating_add(BITMAP_SIZE);
@@ -235,6 +224,8 @@ mod tests {
         assert_eq!(next_array_with_liquidity(&bitmap, 2, true), None);
         assert_eq!(next_array_with_liquidity(&bitmap, -600, false), Some(3));
         assert_eq!(next_array_with_liquidity(&bitmap, 4, false), None);
-        assert!(bit_set(&bitmap, 3));
+        // Inclusive: a set index is its own nearest (the swap path starts there).
+        assert_eq!(next_array_with_liquidity(&bitmap, 3, true), Some(3));
+        assert_eq!(next_array_with_liquidity(&bitmap, 3, false), Some(3));
     }
 }

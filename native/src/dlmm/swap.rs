@@ -1,11 +1,10 @@
 //! The program's swap loop (`swap_totals`) and its per-bin fills (`_exact_in`,
 //! `_exact_out`), on the pool side: transfer fees are the caller's.
 
-use super::layout::{BINS_PER_ARRAY, MAX_BIN_ID, MIN_BIN_ID};
-use super::math::{
-    amount_in, amount_out, bit_set, fee_included, fee_on_excluded, next_array_with_liquidity,
-    price_from_id,
-};
+use std::ops::ControlFlow;
+
+use super::math::{amount_in, amount_out, fee_included, fee_on_excluded};
+use super::path::PathEnd;
 use super::Dlmm;
 use crate::types::{QuoteFail, U64_MAX};
 
@@ -202,8 +201,6 @@ impl Dlmm {
             swap_for_y,
             charge_input: self.input_only || !swap_for_y,
         };
-        let step = if swap_for_y { -1 } else { 1 };
-        let mut active_id = self.active_id;
         let mut left = amount;
         let mut t = Totals {
             amount_in: 0,
@@ -211,83 +208,74 @@ impl Dlmm {
             fee: 0,
             steps: 0,
         };
-        while left != 0 {
-            let array_index = active_id.div_euclid(BINS_PER_ARRAY);
-            let found = if bit_set(&self.bitmap, array_index) {
-                array_index
+        if left == 0 {
+            return Ok(t);
+        }
+        let mut failed = None;
+        let walked = self.walk_bins(swap_for_y, |active_id, b, price| {
+            let mm = if swap_for_y { b.amount_y } else { b.amount_x };
+            // Bid-side orders (ask flag 0) sell Y, so an X→Y swap fills them.
+            let (processed, opened) = if self.with_orders && b.ask_side != swap_for_y {
+                (b.processed, b.open)
             } else {
-                next_array_with_liquidity(&self.bitmap, array_index, swap_for_y).ok_or_else(
-                    || {
-                        QuoteFail::Insufficient(format!(
-                            "no bin array with liquidity past bin {active_id}"
-                        ))
-                    },
-                )?
+                (0, 0)
             };
-            let bins = self.array(found).ok_or_else(|| {
-                QuoteFail::OutOfRange(format!("swap needs bin array {found}, not supplied"))
-            })?;
-            let lower = found * BINS_PER_ARRAY;
-            let upper = lower + BINS_PER_ARRAY - 1;
-            if found != array_index {
-                // Jump over the empty gap to the near edge of the next array with liquidity.
-                active_id = if swap_for_y { upper } else { lower };
-            }
-            while (lower..=upper).contains(&active_id) {
-                let b = usize::try_from(active_id - lower)
-                    .ok()
-                    .and_then(|i| bins.get(i))
-                    .copied()
-                    .unwrap_or_default();
-                // The program stores a bin's price lazily.
-                let price = match b.price {
-                    0 => price_from_id(active_id, self.fees.bin_step).ok_or_else(|| {
-                        QuoteFail::Amount(format!("bin id {active_id} is out of the price range"))
-                    })?,
-                    p => p,
+            if mm != 0 || processed != 0 || opened != 0 {
+                let rate = self.fees.rate(active_id);
+                t.steps += 1;
+                let l = Layers {
+                    mm,
+                    processed,
+                    opened,
+                    price,
                 };
-                let mm = if swap_for_y { b.amount_y } else { b.amount_x };
-                // Bid-side orders (ask flag 0) sell Y, so an X→Y swap fills them.
-                let (processed, opened) = if self.with_orders && b.ask_side != swap_for_y {
-                    (b.processed, b.open)
+                let filled = if exact {
+                    narrow(left)
+                        .and_then(|amount| exact_in(l, amount, rate, side))
+                        .map(|fill| (fill, fill.amount_in))
                 } else {
-                    (0, 0)
+                    exact_out(l, left, rate, side).map(|fill| (fill, fill.amount_out))
                 };
-                if mm != 0 || processed != 0 || opened != 0 {
-                    let rate = self.fees.rate(active_id);
-                    t.steps += 1;
-                    let l = Layers {
-                        mm,
-                        processed,
-                        opened,
-                        price,
-                    };
-                    let (fill, used) = if exact {
-                        let fill = exact_in(l, narrow(left)?, rate, side)?;
-                        (fill, fill.amount_in)
-                    } else {
-                        let fill = exact_out(l, left, rate, side)?;
-                        (fill, fill.amount_out)
-                    };
-                    // A fill never uses more than is left (the reference relies on it too).
+                // A fill never uses more than is left (the reference relies on it too).
+                let fill = filled.and_then(|(fill, used)| {
                     left = left
                         .checked_sub(used)
                         .ok_or_else(|| QuoteFail::Refused("bin overfilled".into()))?;
-                    t.amount_in = t.amount_in.saturating_add(fill.amount_in);
-                    t.amount_out = t.amount_out.saturating_add(fill.amount_out);
-                    t.fee = t.fee.saturating_add(fill.fee);
-                }
-                if left == 0 {
-                    break;
-                }
-                active_id += step;
-                if !(MIN_BIN_ID..=MAX_BIN_ID).contains(&active_id) {
-                    return Err(QuoteFail::Insufficient(
-                        "swap runs past the last bin".into(),
-                    ));
+                    Ok(fill)
+                });
+                match fill {
+                    Ok(fill) => {
+                        t.amount_in = t.amount_in.saturating_add(fill.amount_in);
+                        t.amount_out = t.amount_out.saturating_add(fill.amount_out);
+                        t.fee = t.fee.saturating_add(fill.fee);
+                    }
+                    Err(fail) => {
+                        failed = Some(fail);
+                        return ControlFlow::Break(());
+                    }
                 }
             }
+            if left == 0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        if let Some(fail) = failed {
+            return Err(fail);
         }
+        walked.map_err(|end| match end {
+            PathEnd::NoLiquidity(id) => {
+                QuoteFail::Insufficient(format!("no bin array with liquidity past bin {id}"))
+            }
+            PathEnd::Unsupplied(found) => {
+                QuoteFail::OutOfRange(format!("swap needs bin array {found}, not supplied"))
+            }
+            PathEnd::BadPrice(id) => {
+                QuoteFail::Amount(format!("bin id {id} is out of the price range"))
+            }
+            PathEnd::PastLastBin => QuoteFail::Insufficient("swap runs past the last bin".into()),
+        })?;
         if t.amount_in > U64_MAX || t.amount_out > U64_MAX {
             return Err(QuoteFail::Amount("swap total overflows u64".into()));
         }
