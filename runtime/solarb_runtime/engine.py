@@ -296,7 +296,7 @@ class Engine:
 
     def handle(self, event: SourceEvent) -> None:
         """One event through the whole pipeline (never raises on bad input)."""
-        started = self._clock_ns()
+        started = self._clock_ns()  # the event's arrival: tick->decision runs from here
         stats = self.stats
         stats.events += 1
         now = event.ts_ns
@@ -316,7 +316,6 @@ class Engine:
     def _dispatch(self, event: SourceEvent, now: int, started: int) -> None:
         stats = self.stats
         if isinstance(event, AccountBatch | AccountUpdate):
-            # Tick->decision latency runs from here: the batch's arrival.
             accounts = batch_accounts(event)
             stats.account_updates += len(accounts)
             stats.batches += 1
