@@ -24,26 +24,24 @@ from solarb_runtime.domain.amounts import U64_MAX
 from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimToken
-from solarb_runtime.venues.base import DecodeError, QuoteError, UnsupportedPool, VenueError
+from solarb_runtime.venues.base import DecodeError, UnsupportedPool, VenueError
 from solarb_runtime.venues.native import (
     NativePool,
     native_account,
     native_deps,
     native_pool,
-    quote_error,
 )
 from solarb_runtime.venues.raydium_cpmm import CpmmState, RaydiumCpmmVenue
 from solarb_runtime.venues.raydium_cpmm_layout import CPMM_PROGRAM, STATUS_SWAP_DISABLED
 from solarb_runtime.venues.raydium_cpmm_samples import sample_state
 from solarb_runtime.venues.token import EXT_TRANSFER_HOOK, TransferFee, encode_mint
+from tests.native.parity import native_swap, python_swap
 from tests.venues.test_raydium_cpmm_curve import random_state
 
 V = RaydiumCpmmVenue()
 KIND = V.kind
 MAKER = default_makers()[KIND]
 SYSTEM = Pubkey.from_string("11111111111111111111111111111111")
-
-Outcome = tuple[int, int, int, int] | type[VenueError]
 
 
 def _sim_state(rng: random.Random) -> CpmmState:
@@ -81,25 +79,6 @@ def _fee_in_force_is_total(state: CpmmState) -> bool:
     return any(p.fee_in is not None and p.fee_in.basis_points == 10_000 for p in paths)
 
 
-def _py(state: CpmmState, a_to_b: bool, amount: int, exact_in: bool) -> Outcome:
-    mint_in = state.mint_a if a_to_b else state.mint_b
-    try:
-        if exact_in:
-            q = V.quote_exact_in(state, mint_in, amount)
-        else:
-            q = V.quote_exact_out(state, mint_in, amount)
-    except QuoteError as exc:
-        return type(exc)
-    return (q.amount_in, q.amount_out, q.fee, q.steps)
-
-
-def _nat(pool: NativePool, state: CpmmState, a_to_b: bool, amount: int, exact_in: bool) -> Outcome:
-    try:
-        return pool.swap(a_to_b, amount, exact_in)
-    except solarb_native.QuoteFailure as exc:
-        return type(quote_error(state.address, exc))
-
-
 def _amounts(rng: random.Random, state: CpmmState, a_to_b: bool, exact_in: bool) -> list[int]:
     """Tiny, typical, near and past the liquidity, and the u64 edge, in the counted token."""
     if exact_in:
@@ -133,8 +112,8 @@ def _assert_quotes_equal(pool: NativePool, state: CpmmState, rng: random.Random)
     for a_to_b in (True, False):
         for exact_in in (True, False):
             for amount in _amounts(rng, state, a_to_b, exact_in):
-                expected = _py(state, a_to_b, amount, exact_in)
-                assert _nat(pool, state, a_to_b, amount, exact_in) == expected, (
+                expected = python_swap(V, state, a_to_b, amount, exact_in)
+                assert native_swap(pool, a_to_b, amount, exact_in) == expected, (
                     a_to_b,
                     exact_in,
                     amount,
@@ -227,9 +206,9 @@ def test_halted_pools_refuse_alike() -> None:
         assert pool is not None
         for a_to_b in (True, False):
             for exact_in in (True, False):
-                expected = _py(state, a_to_b, 1_000, exact_in)
+                expected = python_swap(V, state, a_to_b, 1_000, exact_in)
                 assert isinstance(expected, type)
-                assert _nat(pool, state, a_to_b, 1_000, exact_in) is expected
+                assert native_swap(pool, a_to_b, 1_000, exact_in) is expected
         _assert_pieces_equal(pool, state)
 
 

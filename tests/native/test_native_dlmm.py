@@ -41,8 +41,9 @@ from solarb_runtime.venues.meteora_dlmm_samples import (
     with_limit_orders,
     with_transfer_fee,
 )
-from solarb_runtime.venues.native import native_deps, native_pool, quote_error
+from solarb_runtime.venues.native import native_deps, native_pool
 from solarb_runtime.venues.token import EXT_TRANSFER_HOOK, TransferFee
+from tests.native.parity import native_swap, python_swap
 
 KIND = "meteora-dlmm"
 VENUE = MeteoraDlmmVenue()
@@ -71,30 +72,11 @@ def _decode(state: DlmmState) -> tuple[DlmmState, solarb_native.Pool]:
     return py, pool
 
 
-def _python(state: DlmmState, a_to_b: bool, amount: int, exact_in: bool) -> object:
-    mint_in = state.mint_a if a_to_b else state.mint_b
-    quote = VENUE.quote_exact_in if exact_in else VENUE.quote_exact_out
-    try:
-        q = quote(state, mint_in, amount)
-    except QuoteError as exc:
-        return type(exc)
-    return (q.amount_in, q.amount_out, q.fee, q.steps)
-
-
-def _native(
-    pool: solarb_native.Pool, address: Pubkey, a_to_b: bool, amount: int, exact_in: bool
-) -> object:
-    try:
-        return pool.swap(a_to_b, amount, exact_in)
-    except solarb_native.QuoteFailure as exc:
-        return type(quote_error(address, exc))
-
-
 def _same_swap(
     state: DlmmState, pool: solarb_native.Pool, a_to_b: bool, amount: int, exact_in: bool
 ) -> object:
-    want = _python(state, a_to_b, amount, exact_in)
-    got = _native(pool, state.address, a_to_b, amount, exact_in)
+    want = python_swap(VENUE, state, a_to_b, amount, exact_in)
+    got = native_swap(pool, a_to_b, amount, exact_in)
     assert got == want, (a_to_b, amount, exact_in, got, want)
     return want
 

@@ -24,7 +24,7 @@ from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimToken
 from solarb_runtime.venues.base import AmountOutOfRange, DecodeError, QuoteError
-from solarb_runtime.venues.native import NativePool, native_pool, quote_error
+from solarb_runtime.venues.native import NativePool, native_account, native_pool
 from solarb_runtime.venues.phoenix import Phoenix, PhoenixVenue
 from solarb_runtime.venues.phoenix_layout import (
     BOOKS_OFFSET,
@@ -37,10 +37,10 @@ from solarb_runtime.venues.phoenix_layout import (
 )
 from solarb_runtime.venues.phoenix_math import ladder
 from solarb_runtime.venues.phoenix_samples import sample_request, sample_state
+from tests.native.parity import native_swap, python_swap
 from tests.venues.test_phoenix_support import random_market, small_sample
 
 KIND = "phoenix"
-Outcome = tuple[int, int, int, int] | type[QuoteError]
 PieceTuple = tuple[float, float, float, float, float, float]
 
 
@@ -52,31 +52,8 @@ def _decode(state: PhoenixState) -> tuple[RawAccount, PhoenixState, NativePool]:
     raw, deps = Phoenix.encode(state)
     py = PhoenixVenue().state(raw, deps)
     nat = native_pool(KIND, raw, deps, Phoenix.dependencies(raw))
-    assert nat is not None, solarb_native.decline_reason(KIND, _tuple(raw), [])
+    assert nat is not None, solarb_native.decline_reason(KIND, native_account(raw), [])
     return raw, py, nat
-
-
-def _tuple(raw: RawAccount) -> tuple[bytes, bytes, bytes, int]:
-    return (bytes(raw.pubkey), bytes(raw.owner), raw.data, raw.slot)
-
-
-def _py(state: PhoenixState, sell: bool, amount: int, exact_in: bool) -> Outcome:
-    mint = state.mint_a if sell else state.mint_b
-    try:
-        if exact_in:
-            q = Phoenix.quote_exact_in(state, mint, amount)
-        else:
-            q = Phoenix.quote_exact_out(state, mint, amount)
-    except QuoteError as exc:
-        return type(exc)
-    return (q.amount_in, q.amount_out, q.fee, q.steps)
-
-
-def _native(pool: NativePool, sell: bool, amount: int, exact_in: bool) -> Outcome:
-    try:
-        return pool.swap(sell, amount, exact_in)
-    except solarb_native.QuoteFailure as exc:
-        return type(quote_error(Pubkey(pool.address), exc))
 
 
 def _py_pieces(state: PhoenixState, sell: bool) -> list[PieceTuple]:
@@ -105,8 +82,8 @@ def _check_quotes(rng: random.Random, state: PhoenixState, pool: NativePool) -> 
     for sell in (True, False):
         for exact_in in (True, False):
             for amount in _amounts(rng, state, sell, exact_in):
-                want = _py(state, sell, amount, exact_in)
-                got = _native(pool, sell, amount, exact_in)
+                want = python_swap(Phoenix, state, sell, amount, exact_in)
+                got = native_swap(pool, sell, amount, exact_in)
                 assert got == want, (sell, exact_in, amount, want, got)
                 filled += isinstance(want, tuple)
     return filled
@@ -201,7 +178,7 @@ def test_inactive_markets_refuse_and_model_nothing() -> None:
         _check_quotes(rng, py, nat)
         _check_pieces(py, nat)
         if status != "Active":
-            assert _native(nat, True, 10**12, True) is QuoteError
+            assert native_swap(nat, True, 10**12, True) is QuoteError
 
 
 # -- 2. pieces parity -----------------------------------------------------------------------
@@ -239,7 +216,9 @@ def _compare_decode(raw: RawAccount, rng: random.Random) -> str:
     for sell in (True, False):
         for exact_in in (True, False):
             for amount in (1, 10**6, 10**12, int(10 ** rng.uniform(0, 19))):
-                assert _native(nat, sell, amount, exact_in) == _py(py, sell, amount, exact_in)
+                assert native_swap(nat, sell, amount, exact_in) == python_swap(
+                    Phoenix, py, sell, amount, exact_in
+                )
         assert nat.pieces(sell, math.inf) == _py_pieces(py, sell)
     return "decoded"
 
@@ -321,7 +300,7 @@ def test_random_bytes_never_crash(data: bytes, pad: bool) -> None:
 def test_dependencies_are_ignored_like_the_reference() -> None:
     """A market has no dependencies: extra ones change nothing (the reference ignores them)."""
     raw, _, nat = _decode(small_sample(random.Random(17)))
-    other = solarb_native.decode(KIND, _tuple(raw), [None, _tuple(raw)])
+    other = solarb_native.decode(KIND, native_account(raw), [None, native_account(raw)])
     assert other is not None
     assert other.same(nat)
 
@@ -343,7 +322,7 @@ def test_declines_what_the_native_core_does_not_model() -> None:
         state = dataclasses.replace(small_sample(rng), **changes)  # type: ignore[arg-type]
         raw, deps = Phoenix.encode(state)
         py = PhoenixVenue().state(raw, deps)
-        reason = solarb_native.decline_reason(KIND, _tuple(raw), [])
+        reason = solarb_native.decline_reason(KIND, native_account(raw), [])
         assert reason is not None
         assert word in reason, reason
         assert native_pool(KIND, raw, deps, ()) is None
@@ -376,11 +355,11 @@ def test_overflowing_orders_refuse_as_amount_errors() -> None:
     ]
     asks[-1] = asks[-1]._replace(num_base_lots=U64_MAX // (asks[-1].price_in_ticks * tick) + 1)
     _, py, nat = _decode(dataclasses.replace(state, asks=tuple(asks), status="Active"))
-    got = _native(nat, False, 10**15, True)
+    got = native_swap(nat, False, 10**15, True)
     assert got is AmountOutOfRange
-    assert _py(py, False, 10**15, True) is AmountOutOfRange
+    assert python_swap(Phoenix, py, False, 10**15, True) is AmountOutOfRange
     # Exact out past the other asks is the same overflow, not a shortage.
     lots = sum(o.num_base_lots for o in asks[:-1]) + 1
     amount = lots * state.base_lot_size
-    assert _native(nat, False, amount, False) is AmountOutOfRange
-    assert _py(py, False, amount, False) is AmountOutOfRange
+    assert native_swap(nat, False, amount, False) is AmountOutOfRange
+    assert python_swap(Phoenix, py, False, amount, False) is AmountOutOfRange

@@ -25,8 +25,8 @@ from solarb_runtime.domain.account import SYSTEM_PROGRAM, RawAccount
 from solarb_runtime.domain.keys import SPL_TOKEN_PROGRAM, TOKEN_2022_PROGRAM
 from solarb_runtime.sources.sim_makers import default_makers, derived_key
 from solarb_runtime.sources.sim_market import PoolSpec, SimToken
-from solarb_runtime.venues.base import DecodeError, QuoteError, UnsupportedPool, VenueError
-from solarb_runtime.venues.native import NativePool, native_deps, native_pool, quote_error
+from solarb_runtime.venues.base import DecodeError, UnsupportedPool, VenueError
+from solarb_runtime.venues.native import NativePool, native_deps, native_pool
 from solarb_runtime.venues.orca_whirlpool import VENUE, OrcaWhirlpoolVenue
 from solarb_runtime.venues.orca_whirlpool_layout import (
     WHIRLPOOL_PROGRAM,
@@ -47,10 +47,10 @@ from solarb_runtime.venues.orca_whirlpool_math import (
 )
 from solarb_runtime.venues.orca_whirlpool_samples import FEE_TIERS, sample_state
 from solarb_runtime.venues.token import EXT_TRANSFER_FEE_CONFIG, MintInfo, TransferFee
+from tests.native.parity import native_swap, python_swap
 
 KIND = VENUE.kind
 U64_MAX = (1 << 64) - 1
-Outcome = tuple[int, int, int, int] | str
 Accounts = tuple[RawAccount, dict[Pubkey, RawAccount]]
 
 
@@ -148,25 +148,6 @@ def _decode(accounts: Accounts, venue: OrcaWhirlpoolVenue = VENUE) -> NativePool
     return native_pool(KIND, primary, deps, venue.dependencies(primary))
 
 
-def _python(state: WhirlpoolState, a_to_b: bool, amount: int, exact_in: bool) -> Outcome:
-    mint_in = state.mint_a if a_to_b else state.mint_b
-    quote = VENUE.quote_exact_in if exact_in else VENUE.quote_exact_out
-    try:
-        q = quote(state, mint_in, amount)
-    except QuoteError as exc:
-        return type(exc).__name__
-    return (q.amount_in, q.amount_out, q.fee, q.steps)
-
-
-def _native(
-    pool: NativePool, address: Pubkey, a_to_b: bool, amount: int, exact_in: bool
-) -> Outcome:
-    try:
-        return pool.swap(a_to_b, amount, exact_in)
-    except solarb_native.QuoteFailure as exc:
-        return type(quote_error(address, exc)).__name__
-
-
 def _amounts(rng: random.Random, state: WhirlpoolState) -> list[int]:
     """Tiny, typical (a fraction of the active liquidity's reach), huge and past it."""
     reach = max(1, state.liquidity >> 64) * rng.choice([1, 3, 1000])
@@ -188,10 +169,10 @@ def _assert_quotes_equal(state: WhirlpoolState, pool: NativePool, rng: random.Ra
     for a_to_b in (True, False):
         for exact_in in (True, False):
             for amount in _amounts(rng, state):
-                expected = _python(state, a_to_b, amount, exact_in)
-                got = _native(pool, state.address, a_to_b, amount, exact_in)
+                expected = python_swap(VENUE, state, a_to_b, amount, exact_in)
+                got = native_swap(pool, a_to_b, amount, exact_in)
                 assert got == expected, (a_to_b, exact_in, amount)
-                filled += not isinstance(expected, str)
+                filled += isinstance(expected, tuple)
     return filled
 
 
@@ -241,8 +222,8 @@ def test_realistic_pools_fill_and_cross_ticks_natively() -> None:
         filled += _assert_quotes_equal(state, pool, random.Random(seed))
         for a_to_b in (True, False):
             for amount in (10**6, 10**9, 10**12):
-                outcome = _native(pool, state.address, a_to_b, amount, True)
-                crossed += not isinstance(outcome, str) and outcome[3] > 0
+                outcome = native_swap(pool, a_to_b, amount, True)
+                crossed += isinstance(outcome, tuple) and outcome[3] > 0
         token_2022 += TOKEN_2022_PROGRAM in (
             state.mint_info_a.token_program,
             state.mint_info_b.token_program,
