@@ -269,7 +269,13 @@ fn size_route(
 #[pyclass(module = "solarb_native._core", name = "CycleBook")]
 pub struct PyCycleBook {
     book: cycles::Book,
+    /// The native state each pool's edges were last rated on.
     pools: Vec<Option<Py<PyPool>>>,
+    /// The account store the pools' states are read from (`link`), and each book pool's
+    /// index there.
+    store: Option<(Py<store::PyStore>, Vec<usize>)>,
+    /// Pools re-rated since the last `hot`: the cycles through them are the ones to sum.
+    moved: Vec<usize>,
 }
 
 #[pymethods]
@@ -294,7 +300,63 @@ impl PyCycleBook {
         Ok(PyCycleBook {
             book,
             pools: (0..pools).map(|_| None).collect(),
+            store: None,
+            moved: Vec::new(),
         })
+    }
+
+    /// Read the pools' native states from `store` (`advance`): `store_index[i]` is book
+    /// pool i's index in the store.
+    fn link(&mut self, store: Bound<'_, store::PyStore>, store_index: Vec<usize>) -> PyResult<()> {
+        if store_index.len() != self.pools.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{} store indices for {} pools",
+                store_index.len(),
+                self.pools.len()
+            )));
+        }
+        let count = store.borrow().pool_count();
+        if let Some(&bad) = store_index.iter().find(|&&i| i >= count) {
+            return Err(out_of_range("store pool", bad));
+        }
+        self.store = Some((store.unbind(), store_index));
+        Ok(())
+    }
+
+    /// Re-rate the edges of each of `pools` whose native state in the linked store is
+    /// not the one they were rated on (every one of them when `force`); their cycles are
+    /// summed by the next `hot`. Returns the pools the store holds no native state for
+    /// (the caller rates those: `set_pools`, `set_rate`), how many were unchanged, and
+    /// how many edges were re-rated.
+    fn advance(
+        &mut self,
+        py: Python<'_>,
+        pools: Vec<usize>,
+        force: bool,
+    ) -> PyResult<(Vec<usize>, usize, usize)> {
+        self.check_pools(&pools)?;
+        let Some((store, store_index)) = &self.store else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "the cycle book is not linked to a store",
+            ));
+        };
+        let store = store.bind(py).borrow();
+        let (mut python, mut unchanged, mut refreshed) = (Vec::new(), 0, 0);
+        for b in pools {
+            let Some(state) = store.native_of(store_index[b]) else {
+                python.push(b);
+                continue;
+            };
+            if !force && self.pools[b].as_ref().is_some_and(|held| held.is(state)) {
+                unchanged += 1;
+                continue;
+            }
+            self.book.refresh(b, Some(&state.get().inner));
+            refreshed += self.book.pool_edges[b].len();
+            self.pools[b] = Some(state.clone_ref(py));
+            self.moved.push(b);
+        }
+        Ok((python, unchanged, refreshed))
     }
 
     /// Give pools their new native states (None: not native now) and re-rate their edges.
@@ -319,14 +381,17 @@ impl PyCycleBook {
         Ok(())
     }
 
-    /// The cycles through `pools` whose log rates sum above zero (ascending), and how
-    /// many cycles were summed; every cycle when `pools` is None.
-    fn hot(&self, pools: Option<Vec<usize>>) -> PyResult<(Vec<usize>, usize)> {
+    /// The cycles through `pools` and the pools `advance` re-rated since the last call
+    /// whose log rates sum above zero (ascending), and how many cycles were summed;
+    /// every cycle when `pools` is None.
+    fn hot(&mut self, pools: Option<Vec<usize>>) -> PyResult<(Vec<usize>, usize)> {
+        let mut moved = std::mem::take(&mut self.moved);
         let ids: Vec<usize> = match pools {
             None => (0..self.book.cycles.len()).collect(),
             Some(pools) => {
                 self.check_pools(&pools)?;
-                self.book.touched(&pools)
+                moved.extend(pools);
+                self.book.touched(&moved)
             }
         };
         let summed = ids.len();

@@ -295,6 +295,17 @@ impl PyStore {
 }
 
 impl PyStore {
+    /// The pool's native state, for the cycle book reading the store directly; None if
+    /// it has none (or `pool` is not a pool index).
+    pub(crate) fn native_of(&self, pool: usize) -> Option<&Py<PyPool>> {
+        self.pools.get(pool)?.pool.as_ref()
+    }
+
+    /// How many pools are tracked.
+    pub(crate) fn pool_count(&self) -> usize {
+        self.pools.len()
+    }
+
     fn tracked(&self, pool: usize) -> PyResult<&Tracked> {
         self.pools
             .get(pool)

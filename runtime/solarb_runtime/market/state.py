@@ -323,6 +323,12 @@ class MarketState:
         natives, states = self._native, self._pools
         return [(p, n if (n := natives.get(p)) is not None else states.get(p)) for p in pools]
 
+    def store_link(self, pools: Iterable[Pubkey]) -> tuple[solarb_native.Store, list[int]]:
+        """The account store and each of `pools`' index in it: a native reader (the cycle
+        book) takes the pools' native states from there, as `native` would give them."""
+        tracked = self._tracked
+        return self._store, [tracked[p].index for p in pools]
+
     def addresses(self) -> list[Pubkey]:
         """Every pool with a decoded state (native or Python)."""
         return [*self._native, *(p for p in self._pools if p not in self._native)]

@@ -37,7 +37,6 @@ from solarb_runtime.strategy.route import (
     route_out,
 )
 from solarb_runtime.strategy.sizer import NativeSized, Sizer
-from solarb_runtime.venues.native import NativePool
 
 _NO_RATE = -math.inf
 # `CycleBook.size` verdicts.
@@ -84,11 +83,14 @@ class CycleSearch:
         self._edge_ids: dict[tuple[Pubkey, Pubkey], int] = {}
         self._cycles: list[tuple[int, ...]] = []
         self._probe: dict[Pubkey, int] = {}
-        # Rates and sums live in the native book, pools by index (`_pool_index`).
+        # Rates and sums live in the native book, pools by index (`_pool_index`, and
+        # back: `_pool_keys`). The book reads native states from the market's account
+        # store itself and re-rates a pool only when its state object is a new one.
         self._pool_index: dict[Pubkey, int] = {}
+        self._pool_keys: list[Pubkey] = []
         self._book = solarb_native.CycleBook(0, [], [])
-        # The decode (`MarketState.current`) each pool's edge rates were quoted on: the
-        # same object again means nothing to refresh and no cycle to re-sum.
+        # The same for the pools only the Python venues quote: the state their edge
+        # rates were quoted on.
         self._rated: dict[Pubkey, object] = {}
         self._pool_edges: dict[Pubkey, list[int]] = {}
         self._known_version = -1
@@ -120,6 +122,8 @@ class CycleSearch:
             # A probe past u64 cannot be quoted: no rate, as the venues refuse it.
             edges.append((index[hop.pool], a_to_b, probe if probe and probe <= U64_MAX else None))
         self._book = solarb_native.CycleBook(len(index), edges, self._cycles)
+        self._pool_keys = list(index)  # in index order: insertion order
+        self._book.link(*self.market.store_link(self._pool_keys))
         if len(self._cycles) <= _FORMS_AHEAD_MAX:
             # Built now, not when a cycle is first found: that moment is a decision's.
             for cid in range(len(self._cycles)):
@@ -179,24 +183,50 @@ class CycleSearch:
         return {t: max(1, int(v)) for t, v in probe.items()}
 
     def _refresh_all(self) -> None:
+        """Re-rate every edge on its pool's current state."""
         self._rated = {}
-        self._refresh(self.market.currents(self._pool_index))
+        python, _, refreshed = self._book.advance(range(len(self._pool_keys)), True)
+        keys, market = self._pool_keys, self.market
+        self._rate_in_python([(i, market.current(keys[i])) for i in python])
+        self.stats.rates_refreshed += refreshed
 
-    def _refresh(self, pools: list[tuple[Pubkey, object | None]]) -> None:
-        """Re-rate the edges of `pools` (each with its current state) on those states,
-        natively where the market holds them so."""
-        index, rated, book = self._pool_index, self._rated, self._book
-        book.set_pools(
-            [(index[p], state if type(state) is NativePool else None) for p, state in pools]
+    def _advance(self, changed: list[Pubkey]) -> list[int]:
+        """Re-rate the edges of the changed pools whose state is new (natively, in the
+        book); the pools only the Python venues quote that were re-rated."""
+        index = self._pool_index
+        python, unchanged, refreshed = self._book.advance(
+            [i for p in changed if (i := index.get(p)) is not None], False
         )
-        pool_edges = self._pool_edges
-        for pool, state in pools:
+        stats = self.stats
+        stats.pools_unchanged += unchanged
+        stats.rates_refreshed += refreshed
+        if not python:
+            return []
+        keys, rated, market = self._pool_keys, self._rated, self.market
+        moved: list[tuple[int, object | None]] = []
+        for i in python:
+            state = market.current(keys[i])
+            if state is None:
+                continue  # dropped: it left the graph, so the cycles are rebuilt
+            if rated.get(keys[i]) is state:
+                stats.pools_unchanged += 1
+                continue
+            moved.append((i, state))
+        self._rate_in_python(moved)
+        return [i for i, _ in moved]
+
+    def _rate_in_python(self, pools: list[tuple[int, object | None]]) -> None:
+        """Rate the edges of pools the book holds no native state for, each on its
+        current state (None: no rate) with the Python venues."""
+        book, keys, rated, pool_edges = self._book, self._pool_keys, self._rated, self._pool_edges
+        book.set_pools([(i, None) for i, _ in pools])
+        for i, state in pools:
+            pool = keys[i]
             if state is not None:
                 rated[pool] = state
-            if type(state) is not NativePool:
-                for eid in pool_edges[pool]:
-                    book.set_rate(eid, self._python_rate(eid))
-        self.stats.rates_refreshed += sum([len(pool_edges[p]) for p, _ in pools])
+            for eid in pool_edges[pool]:
+                book.set_rate(eid, self._python_rate(eid))
+            self.stats.rates_refreshed += len(pool_edges[pool])
 
     def _python_rate(self, eid: int) -> float:
         """`CycleBook`'s rate for an edge of a pool only the Python venues quote."""
@@ -233,19 +263,7 @@ class CycleSearch:
             self.rebuild()  # New or removed pools: the cycle set itself changed.
             hot, summed = self._book.hot(None)
             return self._evaluate(hot, summed, now_ns)
-        moved: list[tuple[Pubkey, object | None]] = []
-        rated, index = self._rated, self._pool_index
-        unchanged = 0
-        for pool, state in self.market.currents(changed):
-            if state is None or pool not in index:
-                continue
-            if rated.get(pool) is state:
-                unchanged += 1
-                continue
-            moved.append((pool, state))
-        self.stats.pools_unchanged += unchanged
-        self._refresh(moved)
-        hot, summed = self._book.hot([index[p] for p, _ in moved])
+        hot, summed = self._book.hot(self._advance(changed))
         return self._evaluate(hot, summed, now_ns)
 
     def scan(self, now_ns: int, *, refresh: bool = False) -> list[Opportunity]:
@@ -283,6 +301,11 @@ class CycleSearch:
     def _size_natively(self, hot: list[int]) -> list[tuple[int, NativeSized | None]]:
         """`CycleBook.size` per anchor's sizer: the native `_requote` of every cycle whose
         pools are all native (the rest come back as not native)."""
+        if len(self.sizers) == 1:  # one anchor (the common case): no grouping
+            sizer = next(iter(self.sizers.values()))
+            if not sizer.native:
+                return [(_NOT_NATIVE, None)] * len(hot)
+            return self._book.size(hot, sizer.min_size, sizer.max_size, *sizer.native_costs())
         out: list[tuple[int, NativeSized | None]] = [(_NOT_NATIVE, None)] * len(hot)
         by_anchor: dict[Pubkey, list[int]] = {}
         for i, cid in enumerate(hot):

@@ -106,9 +106,10 @@ class EdgeJoiner:
         self._hold(list(index))
 
     def _hold(self, pools: Iterable[Pubkey]) -> None:
-        """Give the native book the current native state of `pools` (None: Python's)."""
+        """Give the native book the current native state of `pools` (None: Python's);
+        each must be in `_pool_index`."""
         index, market = self._pool_index, self.market
-        self._book.set_pools([(index[p], market.native(p)) for p in pools if p in index])
+        self._book.set_pools([(index[p], market.native(p)) for p in pools])
 
     def routes_through(self, pool: Pubkey) -> list[tuple[Hop, Hop]]:
         """Both directions of every edge that uses `pool` on a configured pair."""
@@ -160,8 +161,10 @@ class EdgeJoiner:
         """`on_update`, each opportunity as soon as it is sized."""
         # A dict keeps the first-seen order (replays decide identically) and drops repeats
         # (one object per route: keyed by identity, no hashing of hops).
-        changed = list(changed)
         self._refresh_routes()
+        # Only pools on a configured pair have routes (`_pool_index` holds them all).
+        index = self._pool_index
+        changed = [p for p in changed if p in index]
         self._hold(changed)
         routes: dict[int, tuple[Hop, Hop]] = {}
         through = self._through
