@@ -25,7 +25,8 @@ const POOL_KEYS_END: usize = 8 + 10 * 32;
 
 /// What `dependencies` reads (`pool::deps_head`): the discriminator and the pool's keys.
 pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
-    let mut head = owner.to_vec();
+    let mut head = Vec::with_capacity(32 + POOL_KEYS_END);
+    head.extend_from_slice(owner);
     head.extend_from_slice(data.get(..POOL_KEYS_END)?);
     Some(head)
 }

@@ -19,7 +19,8 @@ pub const KIND: &str = "meteora-dlmm";
 /// active bin's array and the pair's bitmap of arrays with liquidity.
 pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
     let active = i64::from(crate::bytes::i32_at(data, 76)?);
-    let mut head = owner.to_vec();
+    let mut head = Vec::with_capacity(256);
+    head.extend_from_slice(owner);
     head.extend_from_slice(&(data.len() as u64).to_le_bytes());
     head.extend_from_slice(data.get(..8)?);
     head.extend_from_slice(data.get(88..152)?);

@@ -56,7 +56,7 @@ struct Tracked {
 }
 
 /// What became of a touched pool (`Outcome`'s code).
-const NATIVE: u8 = 0; // a new native state, replacing one
+const NATIVE: u8 = 0; // a new native state, replacing one (handed back apart: `Moved`)
 const PYTHON: u8 = 1; // for the Python reference to decode
 const WAS_NATIVE: u8 = 2; // declined after being native: the Python reference decodes it
 const FAILED: u8 = 3; // the bytes do not decode: account index and reason
@@ -66,8 +66,21 @@ const FRESH: u8 = 4; // a native state where the pool had none
 type Outcome = (Py<PyAny>, usize, u8, Option<Py<PyPool>>, usize, String);
 
 /// What one batch did: each touched pool whose decode needs Python's attention (in the
-/// order first touched), accounts no tracked pool reads, accounts stored, newest slot.
-type Applied = (Vec<Outcome>, usize, usize, u64);
+/// order first touched), the pools with a new native state replacing one (the common
+/// case, apart: their addresses sorted by their bytes, and the states in the same order),
+/// accounts no tracked pool reads, accounts stored, newest slot.
+type Applied = (
+    Vec<Outcome>,
+    Vec<Py<PyAny>>,
+    Vec<Py<PyPool>>,
+    usize,
+    usize,
+    u64,
+);
+
+/// The pools of a batch with a new native state replacing one, by address bytes.
+#[derive(Default)]
+struct Moved(Vec<([u8; 32], Py<PyAny>, Py<PyPool>)>);
 
 #[pyclass(module = "solarb_native._core", name = "Store")]
 pub struct PyStore {
@@ -224,7 +237,12 @@ impl PyStore {
                 self.touch(pool, &mut touched);
             }
         }
-        Ok((self.decode(py, &touched)?, untracked, stored, newest))
+        let mut moved = Moved::default();
+        let outcomes = self.decode(py, &touched, &mut moved)?;
+        let mut moved = moved.0;
+        moved.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (keys, states) = moved.into_iter().map(|(_, k, p)| (k, p)).unzip();
+        Ok((outcomes, keys, states, untracked, stored, newest))
     }
 
     /// The pool's native state; None if it has none.
@@ -512,8 +530,14 @@ impl PyStore {
         Ok(())
     }
 
-    /// Decode the touched pools, in the order they were first touched.
-    fn decode(&mut self, py: Python<'_>, touched: &[usize]) -> PyResult<Vec<Outcome>> {
+    /// Decode the touched pools, in the order they were first touched: the ones with a
+    /// new native state replacing one into `moved`, the others' outcomes returned.
+    fn decode(
+        &mut self,
+        py: Python<'_>,
+        touched: &[usize],
+        moved: &mut Moved,
+    ) -> PyResult<Vec<Outcome>> {
         let mut out = Vec::new();
         let Self { entries, pools, .. } = self;
         for &p in touched {
@@ -547,7 +571,13 @@ impl PyStore {
                     };
                     let new = Py::new(py, PyPool { inner })?;
                     t.pool = Some(new.clone_ref(py));
-                    out.push(outcome(code, Some(new), 0, String::new()));
+                    if code == NATIVE {
+                        moved
+                            .0
+                            .push((primary.key, primary.pubkey.clone_ref(py), new));
+                    } else {
+                        out.push(outcome(code, Some(new), 0, String::new()));
+                    }
                 }
                 Ok(Decoded::Decline(_)) => {
                     let code = if t.pool.take().is_some() {

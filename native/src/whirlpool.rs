@@ -67,7 +67,9 @@ pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let (starts, n) = dependency_starts(tick, spacing);
-    let mut head = owner.to_vec();
+    // Sized up front: a head is built on every update of the pool.
+    let mut head = Vec::with_capacity(192);
+    head.extend_from_slice(owner);
     for range in [0..8, 41..43, 101..133, 181..213] {
         head.extend_from_slice(data.get(range)?);
     }

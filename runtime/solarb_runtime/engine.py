@@ -16,6 +16,7 @@ import gc
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -88,7 +89,7 @@ class Finder(Protocol):
     not change while it iterates."""
 
     def find(
-        self, market: MarketState, changed: set[Pubkey], now_ns: int
+        self, market: MarketState, changed: AbstractSet[Pubkey], now_ns: int
     ) -> Iterable[Opportunity]: ...
 
 
@@ -337,7 +338,7 @@ class Engine:
         self._check_trips(now)
         self.flush_status()
 
-    def _evaluate(self, changed: set[Pubkey], now: int, started: int) -> None:
+    def _evaluate(self, changed: AbstractSet[Pubkey], now: int, started: int) -> None:
         stats = self.stats
         clock = self._clock_ns
         # Decide and send every opportunity as it is found, then journal them all: a
@@ -602,7 +603,7 @@ class Engine:
         if opp.size > 0:
             m.ev_error.labels(name).observe(abs(opp.ev_pred - report.ev_real) * 10_000 / opp.size)
 
-    def _observe_decoded(self, changed: set[Pubkey]) -> None:
+    def _observe_decoded(self, changed: AbstractSet[Pubkey]) -> None:
         assert self.metrics is not None
         market = self.market
         for pool in changed:

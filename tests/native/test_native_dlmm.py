@@ -353,6 +353,8 @@ _PAIR_OFFSETS = (
 
 def _flip(data: bytes, rng: random.Random, offsets: tuple[int, ...] = ()) -> bytes:
     buf = bytearray(data)
+    if not buf:
+        return data
     for _ in range(rng.randint(1, 3)):
         at = rng.choice(offsets) if offsets and rng.random() < 0.7 else rng.randrange(len(buf))
         if at < len(buf):
@@ -369,7 +371,9 @@ def _mutate(rng: random.Random, primary: RawAccount, deps: dict[Pubkey, RawAccou
     if choice == 0:
         return dataclasses.replace(primary, data=_flip(primary.data, rng, _PAIR_OFFSETS))
     if choice == 1:
-        return dataclasses.replace(primary, data=primary.data[: rng.randrange(len(primary.data))])
+        # A second mutation may meet bytes the first cut to nothing.
+        cut = rng.randrange(len(primary.data)) if primary.data else 0
+        return dataclasses.replace(primary, data=primary.data[:cut])
     if choice == 2:
         return dataclasses.replace(
             primary, owner=rng.choice((TOKEN_2022_PROGRAM, Pubkey.default()))

@@ -172,3 +172,27 @@ def test_a_pool_declined_while_a_dependency_is_missing_leaves_the_graph() -> Non
     assert market.current(cheap.address) is None
     assert market.graph.mints(cheap.address) is None
     assert not [o for o in edges.on_update(changed | {dear.address}, 2) if cheap.address in o.pools]
+
+
+@pytest.mark.parametrize("python_kind", [None, "meteora-dlmm"])
+def test_a_batchs_changed_pools_come_in_address_order(python_kind: str | None) -> None:
+    # Native moves come from the store already sorted; pools the Python venues decode
+    # (a venue instance outside the registry) join them, and the order must still hold.
+    venues: dict[str, Any] = dict(VENUES)
+    if python_kind is not None:
+        venues[python_kind] = MeteoraDlmmVenue()
+    tokens, specs = graph_universe(24, 40, KINDS, 11)
+    sim = SimMarket(tokens, specs, dict(VENUES), default_makers(), seed=11)
+    market = MarketState([(s.kind, s.address) for s in specs], venues)
+    market.apply_batch(_encode_all(sim, [s.address for s in specs]), 0)
+    batches = _slot_batches(sim, specs, 10)
+    assert batches
+    for slot, batch in enumerate(batches, start=1):
+        changed = market.apply_batch(batch, slot)
+        assert market.ordered(changed) == sorted(changed, key=bytes)
+        assert market.ordered(list(changed)) == sorted(changed, key=bytes)
+        for pool in changed:
+            state = market.current(pool)
+            assert state is not None
+            native = market.native(pool)
+            assert (native is None) == (market.venue_of(pool).kind == python_kind)

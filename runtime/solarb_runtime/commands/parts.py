@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from fractions import Fraction
 from itertools import chain
 from pathlib import Path
@@ -108,7 +109,9 @@ class Finders:
         self.sizer.costs = self._costs(price)
         self._priced_at = now_ns
 
-    def find(self, market: MarketState, changed: set[Pubkey], now_ns: int) -> Iterator[Opportunity]:
+    def find(
+        self, market: MarketState, changed: AbstractSet[Pubkey], now_ns: int
+    ) -> Iterator[Opportunity]:
         """Edges, then cycles, each opportunity as soon as it is sized (once per id).
 
         Costs are priced before the first batch; later re-pricing (a Python decode of a

@@ -139,11 +139,17 @@ class MarketState:
             if index == len(self._keys):
                 self._keys.append(address)
             self._tracked[address] = _Tracked(venue, use_native and own, index)
-        # Python states: every decoded pool the native core does not hold, and those of
-        # native pools something asked for (dropped whenever the native pool changes).
+        # Python states of the decoded pools the native core does not hold; a pool is in
+        # `_pools` or in `_native`, never both.
         self._pools: dict[Pubkey, PoolState] = {}
         self._native: dict[Pubkey, NativePool] = {}
+        # The Python states of native pools something asked for, each with the native
+        # state it was decoded with: valid while that is the pool's native state, so a
+        # native update costs no eviction here.
+        self._asked: dict[Pubkey, tuple[NativePool, PoolState]] = {}
         self._order_keys: dict[Pubkey, bytes] = {}
+        # The last batch's changed pools, and them in `ordered`'s order if known.
+        self._last_changed: tuple[frozenset[Pubkey], list[Pubkey] | None] = (frozenset(), None)
         # Native pools whose Python decode failed (a parity bug, counted once each).
         self._refused: dict[Pubkey, NativePool] = {}
         self.graph = TokenGraph()
@@ -163,20 +169,23 @@ class MarketState:
         if ts_ns is not None:
             self.last_ts_ns = ts_ns
 
-    def apply(self, account: RawAccount, ts_ns: int = 0) -> set[Pubkey]:
+    def apply(self, account: RawAccount, ts_ns: int = 0) -> frozenset[Pubkey]:
         """Store `account` and re-decode the pools it belongs to; the pools that changed."""
         return self.apply_batch((account,), ts_ns)
 
-    def apply_batch(self, accounts: Sequence[RawAccount], ts_ns: int = 0) -> set[Pubkey]:
+    def apply_batch(self, accounts: Sequence[RawAccount], ts_ns: int = 0) -> frozenset[Pubkey]:
         """Store every account of a batch, then decode each affected pool once.
 
         Decoding waits until the whole batch is stored, so a pool whose update spans
         several accounts (a CPMM pool and its vaults) is never decoded half-updated, and
         is decoded once however many of its accounts arrived. Primaries are stored first:
         the dependency lists they name decide which of the other accounts are tracked.
-        Returns the pools whose decoded state changed.
+        Returns the pools whose decoded state changed (frozen: `ordered` knows its order
+        from the store when nothing else joined it).
         """
-        outcomes, untracked, stored, newest = self._store.apply(accounts, ts_ns)
+        outcomes, moved, moved_states, untracked, stored, newest = self._store.apply(
+            accounts, ts_ns
+        )
         if untracked:
             self.rejections["untracked"] += untracked
         if stored:
@@ -185,16 +194,12 @@ class MarketState:
             if newest > self.account_slot:
                 self.account_slot = newest
                 self.slot = max(self.slot, newest)
-        changed: set[Pubkey] = set()
+        # The common case, in C loops: native pools that moved (apart, sorted by address).
         natives, states = self._native, self._pools
+        natives.update(zip(moved, moved_states, strict=True))
+        changed = set(moved)
         for pool, index, outcome, native, account, reason in outcomes:
-            if outcome == _NATIVE:
-                # The common case, kept short: a native pool moved.
-                natives[pool] = native  # type: ignore[assignment]  # a state with _NATIVE
-                if states:
-                    states.pop(pool, None)  # the Python state is re-decoded when asked for
-                changed.add(pool)
-            elif outcome == _FRESH:
+            if outcome == _FRESH:
                 assert native is not None
                 natives[pool] = native
                 states.pop(pool, None)
@@ -208,7 +213,10 @@ class MarketState:
                 self._drop(pool, changed)
             else:
                 self._decode(pool, changed, was_native=outcome == _WAS_NATIVE)
-        return changed
+        frozen = frozenset(changed)
+        # Only native moves (the rest added nothing): the store's order is `ordered`'s.
+        self._last_changed = (frozen, moved if len(frozen) == len(moved) else None)
+        return frozen
 
     def _accounts(
         self, tracked: _Tracked
@@ -229,6 +237,7 @@ class MarketState:
             # Declined by the native core: whatever was held for the pool is stale now.
             held = self._native.pop(pool, None) is not None or held
             held = self._pools.pop(pool, None) is not None or held
+            self._asked.pop(pool, None)
         primary, deps, missing = self._accounts(tracked)
         if primary is None:
             return
@@ -262,6 +271,7 @@ class MarketState:
     def _drop(self, pool: Pubkey, changed: set[Pubkey], *, had_native: bool = False) -> None:
         """Forget a pool that no longer decodes: nothing trades on its stale bytes."""
         had_python = self._pools.pop(pool, None) is not None
+        self._asked.pop(pool, None)
         had_native = self._native.pop(pool, None) is not None or had_native
         if had_native or had_python:
             self.graph.remove(pool)
@@ -278,6 +288,9 @@ class MarketState:
         native = self._native.get(address)
         if state is not None or native is None or self._refused.get(address) is native:
             return state
+        asked = self._asked.get(address)
+        if asked is not None and asked[0] is native:
+            return asked[1]
         tracked = self._tracked[address]
         primary, deps, _ = self._accounts(tracked)
         assert primary is not None  # a native state was decoded from it
@@ -290,12 +303,17 @@ class MarketState:
             self.rejections[f"{tracked.venue.kind}: native parity"] += 1
             self._refused[address] = native  # counted once per decode, not once per ask
             return None
-        self._pools[address] = state
+        self._asked[address] = (native, state)
         return state
 
     def ordered(self, pools: Iterable[Pubkey]) -> list[Pubkey]:
         """`pools` by their bytes: the stable order decisions are made in (a replay decides
-        identically). Each address's bytes are computed once."""
+        identically). The set the last `apply_batch` returned comes in the store's order
+        (sorted there) when only native moves made it; otherwise each address's bytes
+        are computed once."""
+        last, in_order = self._last_changed
+        if pools is last and in_order is not None:
+            return list(in_order)
         keys = self._order_keys
         listed = list(pools)
         for pool in listed:
@@ -331,7 +349,7 @@ class MarketState:
 
     def addresses(self) -> list[Pubkey]:
         """Every pool with a decoded state (native or Python)."""
-        return [*self._native, *(p for p in self._pools if p not in self._native)]
+        return [*self._native, *self._pools]
 
     def pools(self) -> Iterator[PoolState]:
         """Every decoded pool's Python state (decoding the native-only ones)."""

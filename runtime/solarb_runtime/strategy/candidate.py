@@ -21,7 +21,7 @@ from solarb_runtime.domain.opportunity import (
     sized_id,
 )
 from solarb_runtime.strategy.route import NativeRoute, Route
-from solarb_runtime.strategy.sizer import NativeSized, SizedRoute, Sizer, min_out
+from solarb_runtime.strategy.sizer import BPS, NativeSized, SizedRoute, Sizer
 
 # `Leg` is a NamedTuple: its Python-level __new__ only packs the fields into the tuple.
 _new_leg = tuple.__new__
@@ -56,9 +56,10 @@ class RouteForm:
         """The opportunity at a native sizer's size: the same one `from_sized` gives for
         `Sizer.from_native(hops, found)` (min-outs from `slippage_bps`)."""
         size, ev, costs, swaps = found
+        keep = BPS - slippage_bps  # `min_out` inlined: a call per leg costs more than a leg
         legs = tuple(
             [
-                _new_leg(Leg, (*head, a_in, a_out, min_out(a_out, slippage_bps), fee))
+                _new_leg(Leg, (*head, a_in, a_out, a_out * keep // BPS, fee))
                 for head, (a_in, a_out, fee, _) in zip(self._heads, swaps, strict=True)
             ]
         )

@@ -280,6 +280,8 @@ class CycleSearch:
         stats = self.stats
         stats.cycles_summed += summed
         legs: dict[tuple[int, ...], int | None] = {}
+        forms, sizers = self._forms, self.sizers
+        only = next(iter(sizers.values())) if len(sizers) == 1 else None
         for cid, (verdict, sized) in zip(hot, self._size_natively(hot), strict=True):
             if verdict == _NOT_NATIVE:
                 opp = self._requote(cid, now_ns, legs)
@@ -294,8 +296,8 @@ class CycleSearch:
                 stats.unprofitable += 1
                 continue
             stats.found += 1
-            form = self._form(cid)
-            slippage = self.sizers[form.token].slippage_bps
+            form = forms.get(cid) or self._form(cid)
+            slippage = (only or sizers[form.token]).slippage_bps
             yield form.from_native(sized, slippage, slot=self.market.slot, now_ns=now_ns)
 
     def _size_natively(self, hot: list[int]) -> list[tuple[int, NativeSized | None]]:
