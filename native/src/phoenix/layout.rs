@@ -89,11 +89,17 @@ pub fn walk_book(
             node = u32_at(data, at(node)).ok_or(SHORT)?;
         }
         let Some(top) = stack.pop() else { break };
-        let base = at(top) + 16;
-        let mut order: Order = [0; 6];
-        for (i, field) in order.iter_mut().enumerate() {
-            *field = u64_at(data, base + 8 * i).ok_or(SHORT)?;
-        }
+        // The whole node at once (its right link included): in range iff its last field is.
+        let node_bytes: &[u8; ORDER_NODE_LEN] = data
+            .get(at(top)..at(top) + ORDER_NODE_LEN)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(SHORT)?;
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&node_bytes[16 + 8 * i..24 + 8 * i]);
+            u64::from_le_bytes(w)
+        };
+        let order: Order = [word(0), word(1), word(2), word(3), word(4), word(5)];
         if (order[1] >= BID_BIT) != is_bid {
             return Err("book holds an order id of the other side");
         }
@@ -109,7 +115,9 @@ pub fn walk_book(
         previous = Some(order);
         visit(&order);
         seen += 1;
-        node = u32_at(data, at(top) + 4).ok_or(SHORT)?;
+        let mut right = [0u8; 4];
+        right.copy_from_slice(&node_bytes[4..8]);
+        node = u32::from_le_bytes(right);
     }
     if seen != size {
         return Err("order tree does not reach every order");
