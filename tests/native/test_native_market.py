@@ -59,3 +59,29 @@ def test_a_transfer_fee_past_100_percent_is_refused_by_both_sides() -> None:
     with pytest.raises(UnsupportedPool, match="exceeds 100%"):
         VENUE.state(primary, deps)
     assert native_pool(VENUE.kind, primary, deps, VENUE.dependencies(primary)) is None
+
+
+def test_a_native_pools_python_state_follows_its_native_state() -> None:
+    # Decoded on demand and kept with the native state it came from: asked again it is
+    # the same object; after an update it is the new bytes' decode, never the old one.
+    rng = random.Random(10)
+    state = sample_state(rng)
+    primary, deps = VENUE.encode(state)
+    market = MarketState([(VENUE.kind, primary.pubkey)])
+    accounts = [primary, *deps.values()]
+    oracle = oracle_address(primary.pubkey)
+    if oracle not in deps:
+        accounts.append(RawAccount(oracle, SYSTEM_PROGRAM, b""))
+    market.apply_batch(accounts, 0)
+    assert market.native(primary.pubkey) is not None
+    first = market.pool(primary.pubkey)
+    assert first is not None
+    assert market.pool(primary.pubkey) is first
+    moved = replace(state, liquidity=state.liquidity + 1_000, slot=state.slot + 1)
+    moved_primary, _ = VENUE.encode(moved)
+    assert market.apply(moved_primary, 1) == {primary.pubkey}
+    second = market.pool(primary.pubkey)
+    assert second is not None
+    assert second is not first
+    assert second == VENUE.state(moved_primary, deps)
+    assert second.liquidity == state.liquidity + 1_000
