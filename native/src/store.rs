@@ -240,7 +240,7 @@ impl PyStore {
         let mut moved = Moved::default();
         let outcomes = self.decode(py, &touched, &mut moved)?;
         let mut moved = moved.0;
-        moved.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        moved.sort_unstable_by_key(|m| m.0);
         let (keys, states) = moved.into_iter().map(|(_, k, p)| (k, p)).unzip();
         Ok((outcomes, keys, states, untracked, stored, newest))
     }
