@@ -78,9 +78,9 @@ type Applied = (
     u64,
 );
 
-/// The pools of a batch with a new native state replacing one, by address bytes.
-#[derive(Default)]
-struct Moved(Vec<([u8; 32], Py<PyAny>, Py<PyPool>)>);
+/// A pool with a new native state replacing one: its address bytes (the sort key), its
+/// address and the state.
+type Moved = ([u8; 32], Py<PyAny>, Py<PyPool>);
 
 #[pyclass(module = "solarb_native._core", name = "Store")]
 pub struct PyStore {
@@ -188,7 +188,7 @@ impl PyStore {
         let index = self.index.bind(py).clone();
         let pubkey_attr = intern!(py, "pubkey");
         let mut touched: Vec<usize> = Vec::new();
-        let mut moved: Vec<usize> = Vec::new();
+        let mut changed_primaries: Vec<usize> = Vec::new();
         // Accounts that are not primaries, with their entry if they had one already.
         let mut rest: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>, Option<usize>)> = Vec::new();
         let (mut untracked, mut stored, mut newest) = (0usize, 0usize, 0u64);
@@ -207,7 +207,7 @@ impl PyStore {
             if changed {
                 self.refresh_deps(py, pool, &account)?;
                 self.touch(pool, &mut touched);
-                moved.push(entry);
+                changed_primaries.push(entry);
             }
         }
         for (account, pubkey, entry) in rest {
@@ -224,30 +224,18 @@ impl PyStore {
             stored += 1;
             newest = newest.max(slot);
             if changed {
-                for k in 0..self.entries[entry].dependents.len() {
-                    let pool = self.entries[entry].dependents[k];
-                    self.touch(pool, &mut touched);
-                }
+                self.touch_dependents(entry, &mut touched);
             }
         }
         // A primary may also be another pool's dependency.
-        for entry in moved {
-            for k in 0..self.entries[entry].dependents.len() {
-                let pool = self.entries[entry].dependents[k];
-                self.touch(pool, &mut touched);
-            }
+        for entry in changed_primaries {
+            self.touch_dependents(entry, &mut touched);
         }
-        let mut moved = Moved::default();
+        let mut moved = Vec::new();
         let outcomes = self.decode(py, &touched, &mut moved)?;
-        let mut moved = moved.0;
         moved.sort_unstable_by_key(|m| m.0);
         let (keys, states) = moved.into_iter().map(|(_, k, p)| (k, p)).unzip();
         Ok((outcomes, keys, states, untracked, stored, newest))
-    }
-
-    /// The pool's native state; None if it has none.
-    fn pool(&self, py: Python<'_>, pool: usize) -> PyResult<Option<Py<PyPool>>> {
-        Ok(self.tracked(pool)?.pool.as_ref().map(|p| p.clone_ref(py)))
     }
 
     /// The pool's dependencies (Pubkeys) in the venue's order.
@@ -474,6 +462,14 @@ impl PyStore {
         Ok((changed, slot))
     }
 
+    /// Touch every pool that reads `entry` as a dependency.
+    fn touch_dependents(&mut self, entry: usize, touched: &mut Vec<usize>) {
+        for k in 0..self.entries[entry].dependents.len() {
+            let pool = self.entries[entry].dependents[k];
+            self.touch(pool, touched);
+        }
+    }
+
     fn touch(&mut self, pool: usize, touched: &mut Vec<usize>) {
         let t = &mut self.pools[pool];
         if t.touched != self.batch {
@@ -536,7 +532,7 @@ impl PyStore {
         &mut self,
         py: Python<'_>,
         touched: &[usize],
-        moved: &mut Moved,
+        moved: &mut Vec<Moved>,
     ) -> PyResult<Vec<Outcome>> {
         let mut out = Vec::new();
         let Self { entries, pools, .. } = self;
@@ -572,9 +568,7 @@ impl PyStore {
                     let new = Py::new(py, PyPool { inner })?;
                     t.pool = Some(new.clone_ref(py));
                     if code == NATIVE {
-                        moved
-                            .0
-                            .push((primary.key, primary.pubkey.clone_ref(py), new));
+                        moved.push((primary.key, primary.pubkey.clone_ref(py), new));
                     } else {
                         out.push(outcome(code, Some(new), 0, String::new()));
                     }

@@ -53,8 +53,6 @@ fn mint_reason(e: TokenError) -> &'static str {
     }
 }
 
-/// Decode the pool as `OrcaWhirlpoolVenue.state` does; `deps` in `dependencies()` order:
-/// mint a, mint b, the tick arrays by start, the oracle.
 /// What `dependencies` reads (`pool::deps_head`): the discriminator, tick spacing, both
 /// mints and, from the current tick, the starts of the arrays either direction loads.
 pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
@@ -79,6 +77,8 @@ pub fn deps_head(owner: &[u8; 32], data: &[u8]) -> Option<Vec<u8>> {
     Some(head)
 }
 
+/// Decode the pool as `OrcaWhirlpoolVenue.state` does; `deps` in `dependencies()` order:
+/// mint a, mint b, the tick arrays by start, the oracle.
 pub fn decode(primary: &Account, deps: &[Option<Account>]) -> Result<Decoded<Pool>, DecodeFail> {
     let wp = decode_whirlpool(primary.owner, primary.data).map_err(|r| fail(0, "Whirlpool", r))?;
     let spacing = wp.tick_spacing as i64;

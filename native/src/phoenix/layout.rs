@@ -3,7 +3,7 @@
 //! Every read is bounds-checked (`get`), so any byte string is safe to hand in; a short
 //! read is reported as a decode failure rather than a panic.
 
-use crate::bytes::{u32_at, u64_at};
+use crate::bytes::{array_at, u32_at, u64_at};
 
 /// `PhoeNiXZ8ByJGLkxNfZRnkUfjvmuYqLR89jjFHGqdXY`
 pub const PROGRAM_ID: [u8; 32] = [
@@ -90,16 +90,11 @@ pub fn walk_book(
         }
         let Some(top) = stack.pop() else { break };
         // The whole node at once (its right link included): in range iff its last field is.
-        let node_bytes: &[u8; ORDER_NODE_LEN] = data
-            .get(at(top)..at(top) + ORDER_NODE_LEN)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(SHORT)?;
-        let word = |i: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&node_bytes[16 + 8 * i..24 + 8 * i]);
-            u64::from_le_bytes(w)
-        };
-        let order: Order = [word(0), word(1), word(2), word(3), word(4), word(5)];
+        let raw: [u8; ORDER_NODE_LEN] = array_at(data, at(top)).ok_or(SHORT)?;
+        let mut order: Order = [0; 6];
+        for (i, field) in order.iter_mut().enumerate() {
+            *field = u64_at(&raw, 16 + 8 * i).unwrap_or(0); // within the node: always read
+        }
         if (order[1] >= BID_BIT) != is_bid {
             return Err("book holds an order id of the other side");
         }
@@ -115,9 +110,7 @@ pub fn walk_book(
         previous = Some(order);
         visit(&order);
         seen += 1;
-        let mut right = [0u8; 4];
-        right.copy_from_slice(&node_bytes[4..8]);
-        node = u32::from_le_bytes(right);
+        node = u32_at(&raw, 4).unwrap_or(0); // within the node: always read
     }
     if seen != size {
         return Err("order tree does not reach every order");

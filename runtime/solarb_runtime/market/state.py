@@ -335,12 +335,6 @@ class MarketState:
         native = self._native.get(address)
         return native if native is not None else self._pools.get(address)
 
-    def currents(self, pools: Iterable[Pubkey]) -> list[tuple[Pubkey, object | None]]:
-        """Each pool with `current(pool)`, in one call (the finders ask for every changed
-        pool of a batch)."""
-        natives, states = self._native, self._pools
-        return [(p, n if (n := natives.get(p)) is not None else states.get(p)) for p in pools]
-
     def store_link(self, pools: Iterable[Pubkey]) -> tuple[solarb_native.Store, list[int]]:
         """The account store and each of `pools`' index in it: a native reader (the cycle
         book) takes the pools' native states from there, as `native` would give them."""
